@@ -1,0 +1,12 @@
+//! Open Badges 3.0 and 2.0 credentials: the document model, offline JSON-LD, RDFC-1.0
+//! canonical form, Data Integrity proofs, VC-JWT, status lists, baking into images and the
+//! verification procedure.
+//!
+//! This crate is a pure library: it does no network I/O of its own (resolvers are passed in),
+//! keeps no state, and takes the current time as an argument wherever it matters.
+
+pub mod bake;
+pub mod contexts;
+pub mod jwt;
+pub mod rdf;
+pub mod status;

@@ -1,0 +1,3 @@
+//! The `rosette` command.
+
+fn main() {}
