@@ -9,4 +9,5 @@ pub mod bake;
 pub mod contexts;
 pub mod jwt;
 pub mod rdf;
+pub mod resolve;
 pub mod status;
