@@ -6,8 +6,11 @@
 //! keeps no state, and takes the current time as an argument wherever it matters.
 
 pub mod bake;
+pub mod canonical;
 pub mod contexts;
 pub mod jwt;
+pub mod keys;
+pub mod proof;
 pub mod rdf;
 pub mod resolve;
 pub mod status;
