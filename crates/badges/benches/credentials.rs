@@ -1,1 +1,57 @@
-fn main() {}
+//! Signing, verifying and baking a realistic credential, with raw Ed25519 as the baseline.
+//!
+//! `cargo bench -p badges` prints the time per operation; docs/performance.md turns those into
+//! operations per second and ratios. Every benchmark runs on one thread.
+
+use std::hint::black_box;
+
+use badges::keys::KeyPair;
+use badges::proof::{self, ProofOptions};
+use badges::resolve::OfflineResolver;
+use badges::sample::realistic_credential;
+use chrono::{TimeZone, Utc};
+use ed25519_dalek::Signer;
+
+fn main() {
+    divan::main();
+}
+
+fn key() -> KeyPair {
+    KeyPair::from_secret_bytes(&[7; 32])
+}
+
+fn options(key: &KeyPair) -> ProofOptions {
+    ProofOptions {
+        verification_method: key.did_key_method(),
+        created: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+    }
+}
+
+/// Baseline: one raw Ed25519 signature over 64 bytes (what a proof signs).
+#[divan::bench]
+fn raw_ed25519_sign(bencher: divan::Bencher) {
+    let key = key();
+    bencher.bench(|| key.signing_key().sign(black_box(&[42u8; 64])));
+}
+
+/// A full eddsa-rdfc-2022 proof over a realistic credential.
+#[divan::bench]
+fn sign_credential(bencher: divan::Bencher) {
+    let key = key();
+    let doc = realistic_credential(&key.did_key(), 1);
+    let options = options(&key);
+    bencher.bench(|| proof::sign(black_box(&doc), &key, &options).unwrap());
+}
+
+/// Verifying the proof of a credential Rosette issued.
+#[divan::bench]
+fn verify_credential(bencher: divan::Bencher) {
+    let key = key();
+    let signed = proof::sign(&realistic_credential(&key.did_key(), 1), &key, &options(&key)).unwrap();
+    let issuer = key.did_key();
+    let resolver = OfflineResolver::new();
+    bencher.bench(|| {
+        let results = proof::verify_proofs(black_box(&signed), &issuer, &resolver).unwrap();
+        assert!(results[0].is_ok());
+    });
+}

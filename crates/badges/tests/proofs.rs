@@ -26,7 +26,11 @@ fn w3c_key() -> KeyPair {
 fn options_from(config: &Value) -> ProofOptions {
     ProofOptions {
         verification_method: config["verificationMethod"].as_str().unwrap().to_owned(),
-        created: config["created"].as_str().unwrap().parse::<DateTime<Utc>>().unwrap(),
+        created: config["created"]
+            .as_str()
+            .unwrap()
+            .parse::<DateTime<Utc>>()
+            .unwrap(),
     }
 }
 
@@ -38,17 +42,32 @@ fn check_w3c_vector(dir: &str, unsigned: &str) {
     let doc = json(unsigned);
     let config = json(&format!("{dir}/proofConfigDataInt.json"));
     let canon_doc = badges::canonical::canonical_nquads(&doc).unwrap();
-    assert_eq!(canon_doc, common::read_standard(&format!("{dir}/canonDocDataInt.txt")));
+    assert_eq!(
+        canon_doc,
+        common::read_standard(&format!("{dir}/canonDocDataInt.txt"))
+    );
     let canon_proof = badges::canonical::canonical_nquads(&config).unwrap();
-    assert_eq!(canon_proof, common::read_standard(&format!("{dir}/proofCanonDataInt.txt")));
+    assert_eq!(
+        canon_proof,
+        common::read_standard(&format!("{dir}/proofCanonDataInt.txt"))
+    );
     let doc_hash = hex(&Sha256::digest(&canon_doc));
-    assert_eq!(doc_hash, common::read_standard(&format!("{dir}/docHashDataInt.txt")).trim());
+    assert_eq!(
+        doc_hash,
+        common::read_standard(&format!("{dir}/docHashDataInt.txt")).trim()
+    );
     let proof_hash = hex(&Sha256::digest(&canon_proof));
-    assert_eq!(proof_hash, common::read_standard(&format!("{dir}/proofHashDataInt.txt")).trim());
+    assert_eq!(
+        proof_hash,
+        common::read_standard(&format!("{dir}/proofHashDataInt.txt")).trim()
+    );
 
     let signed = proof::sign(&doc, &w3c_key(), &options_from(&config)).unwrap();
     let expected = json(&format!("{dir}/signedDataInt.json"));
-    assert_eq!(signed["proof"][0]["proofValue"], expected["proof"]["proofValue"]);
+    assert_eq!(
+        signed["proof"][0]["proofValue"],
+        expected["proof"]["proofValue"]
+    );
 
     let issuer = doc["issuer"].as_str().unwrap();
     let results = proof::verify_proofs(&expected, issuer, &OfflineResolver::new());
@@ -63,7 +82,10 @@ fn check_w3c_vector(dir: &str, unsigned: &str) {
 
 #[test]
 fn the_w3c_eddsa_rdfc_2022_vector_reproduces_byte_for_byte() {
-    check_w3c_vector(&format!("{TV}/eddsa-rdfc-2022"), &format!("{TV}/unsigned.json"));
+    check_w3c_vector(
+        &format!("{TV}/eddsa-rdfc-2022"),
+        &format!("{TV}/unsigned.json"),
+    );
 }
 
 #[test]
@@ -79,7 +101,10 @@ fn the_w3c_ed25519_signature_2020_vector_verifies() {
     let signed = json(&format!("{TV}/Ed25519Signature2020/signedEdSig.json"));
     let controller = w3c_key().did_key();
     let results = proof::verify_proofs(&signed, &controller, &OfflineResolver::new()).unwrap();
-    assert_eq!(results[0].as_ref().unwrap().suite, Suite::Ed25519Signature2020);
+    assert_eq!(
+        results[0].as_ref().unwrap().suite,
+        Suite::Ed25519Signature2020
+    );
 
     let mut tampered = signed.clone();
     tampered["credentialSubject"]["alumniOf"] = "Another School".into();
@@ -97,7 +122,10 @@ fn impl_guide_key() -> KeyPair {
 fn impl_guide_resolver(key: &KeyPair) -> OfflineResolver {
     let issuer = "https://example.edu/issuers/565049";
     let method = format!("{issuer}#{}", key.public_multibase());
-    let keys = [PublishedKey { id: method, key: key.verifying_key() }];
+    let keys = [PublishedKey {
+        id: method,
+        key: key.verifying_key(),
+    }];
     OfflineResolver::new().with_document(issuer, controller_document(issuer, &keys, None))
 }
 
@@ -105,17 +133,26 @@ fn impl_guide_resolver(key: &KeyPair) -> OfflineResolver {
 fn the_open_badges_implementation_guide_vector_reproduces_byte_for_byte() {
     let signed = json("test-vectors/impl-guide-obv3p0-signed.json");
     let key = impl_guide_key();
-    assert_eq!(key.public_multibase(), "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi");
+    assert_eq!(
+        key.public_multibase(),
+        "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"
+    );
 
     let mut unsigned = signed.clone();
     let published = unsigned.as_object_mut().unwrap().remove("proof").unwrap();
     let canon = badges::canonical::canonical_nquads(&unsigned).unwrap();
-    assert_eq!(canon, common::read_standard("ob_v3p0/testvector-document-canon.txt"));
+    assert_eq!(
+        canon,
+        common::read_standard("ob_v3p0/testvector-document-canon.txt")
+    );
     let mut config = published.clone();
     config.as_object_mut().unwrap().remove("proofValue");
     config["@context"] = unsigned["@context"].clone();
     let canon = badges::canonical::canonical_nquads(&config).unwrap();
-    assert_eq!(canon, common::read_standard("ob_v3p0/testvector-proof-canon.txt"));
+    assert_eq!(
+        canon,
+        common::read_standard("ob_v3p0/testvector-proof-canon.txt")
+    );
 
     let ours = proof::sign(&unsigned, &key, &options_from(&published)).unwrap();
     assert_eq!(ours["proof"][0], published);

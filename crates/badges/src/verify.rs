@@ -1,0 +1,437 @@
+//! The Open Badges 3.0 verification procedure, producing a report a person can read.
+//!
+//! Every step of the procedure becomes one [`Check`] with an outcome and a sentence. The
+//! verdict follows from them: any failed check makes the credential invalid; a check that
+//! could not be made (a key or status list that could not be fetched) without any failure
+//! makes the result indeterminate; otherwise the credential is valid, with any warnings said.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{Credential, IdentityObject};
+use crate::proof::{self, ProofError};
+use crate::resolve::Resolver;
+use crate::schema::{self, Schema};
+
+/// How a single check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// The check passed.
+    Pass,
+    /// The check failed: the credential is not valid.
+    Fail,
+    /// Worth knowing, but the credential is still valid.
+    Warning,
+    /// The check could not be made (a document could not be fetched).
+    Unknown,
+}
+
+/// One step of the verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// A stable identifier of the step (`schema`, `proof`, `status`, …).
+    pub id: String,
+    /// How it came out.
+    pub outcome: Outcome,
+    /// What was found, as a sentence.
+    pub message: String,
+}
+
+/// The overall result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every check passed (warnings aside).
+    Valid,
+    /// At least one check failed.
+    Invalid,
+    /// Nothing failed, but something could not be checked.
+    Indeterminate,
+}
+
+/// The verification report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The overall result.
+    pub verdict: Verdict,
+    /// What was handed in (`OB 3.0 credential (JSON-LD)`, `baked PNG`, …).
+    pub format: String,
+    /// The credential's name or its achievement's name, when it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The issuer's id, when it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Each step, in order.
+    pub checks: Vec<Check>,
+    /// The credential as read, when it could be read.
+    #[serde(skip)]
+    pub credential: Option<Value>,
+}
+
+impl Report {
+    /// A report that starts empty for the given input format.
+    pub fn new(format: impl Into<String>) -> Self {
+        Self {
+            verdict: Verdict::Valid,
+            format: format.into(),
+            name: None,
+            issuer: None,
+            checks: Vec::new(),
+            credential: None,
+        }
+    }
+
+    /// Adds a check and updates the verdict.
+    pub fn add(&mut self, id: &str, outcome: Outcome, message: impl Into<String>) {
+        self.verdict = match (self.verdict, outcome) {
+            (_, Outcome::Fail) | (Verdict::Invalid, _) => Verdict::Invalid,
+            (_, Outcome::Unknown) | (Verdict::Indeterminate, _) => Verdict::Indeterminate,
+            _ => Verdict::Valid,
+        };
+        self.checks.push(Check {
+            id: id.to_owned(),
+            outcome,
+            message: message.into(),
+        });
+    }
+
+    /// Whether a check with this id failed.
+    pub fn failed(&self, id: &str) -> bool {
+        self.checks
+            .iter()
+            .any(|c| c.id == id && c.outcome == Outcome::Fail)
+    }
+
+    /// The report as plain text for a terminal.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let verdict = match self.verdict {
+            Verdict::Valid => "VALID",
+            Verdict::Invalid => "INVALID",
+            Verdict::Indeterminate => "COULD NOT BE FULLY CHECKED",
+        };
+        out.push_str(&format!("{verdict}: {}\n", self.format));
+        if let Some(name) = &self.name {
+            out.push_str(&format!("  badge:  {name}\n"));
+        }
+        if let Some(issuer) = &self.issuer {
+            out.push_str(&format!("  issuer: {issuer}\n"));
+        }
+        for c in &self.checks {
+            let mark = match c.outcome {
+                Outcome::Pass => "pass",
+                Outcome::Fail => "FAIL",
+                Outcome::Warning => "warn",
+                Outcome::Unknown => "????",
+            };
+            out.push_str(&format!("  [{mark}] {:<12} {}\n", c.id, c.message));
+        }
+        out
+    }
+}
+
+/// What a verification may use and expect.
+pub struct Options<'a> {
+    /// Where issuer documents and status lists come from.
+    pub resolver: &'a dyn Resolver,
+    /// The time to check validity dates against.
+    pub now: DateTime<Utc>,
+    /// When given, the credential must be about this recipient: (identity type, value), for
+    /// example `("emailAddress", "ada@example.org")`.
+    pub recipient: Option<(String, String)>,
+}
+
+/// How deep endorsements of endorsements are followed.
+pub const MAX_ENDORSEMENT_DEPTH: usize = 2;
+
+/// Verifies an OB 3.0 credential given as JSON with an embedded (Data Integrity) proof.
+pub fn verify_credential(doc: &Value, options: &Options<'_>) -> Report {
+    let mut report = Report::new("Open Badges 3.0 credential (JSON-LD, Data Integrity proof)");
+    check_credential(doc, options, &mut report, 0);
+    report.credential = Some(doc.clone());
+    report
+}
+
+/// Runs every check that applies to a credential's JSON, appending to `report`.
+fn check_credential(doc: &Value, options: &Options<'_>, report: &mut Report, depth: usize) {
+    let Some(credential) = read_model(doc, report) else {
+        return;
+    };
+    report
+        .issuer
+        .get_or_insert_with(|| credential.issuer.id().to_owned());
+    report.name.get_or_insert_with(|| {
+        let achievement = &credential.credential_subject.achievement.name;
+        credential
+            .name
+            .clone()
+            .unwrap_or_else(|| achievement.clone())
+    });
+
+    check_schema(doc, &credential, report);
+    check_proof(doc, credential.issuer.id(), options, report);
+    check_dates(&credential, options.now, report);
+    if let Some((kind, value)) = &options.recipient {
+        check_recipient(
+            &credential.credential_subject.identifier,
+            kind,
+            value,
+            report,
+        );
+    }
+    if depth < MAX_ENDORSEMENT_DEPTH {
+        check_endorsements(&credential.endorsement, options, report, depth);
+    }
+}
+
+fn read_model(doc: &Value, report: &mut Report) -> Option<Credential> {
+    let types: Vec<&str> = match doc.get("type") {
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+        Some(Value::String(one)) => vec![one.as_str()],
+        _ => Vec::new(),
+    };
+    let is_badge = types.iter().any(|t| {
+        matches!(
+            *t,
+            "OpenBadgeCredential" | "AchievementCredential" | "EndorsementCredential"
+        )
+    });
+    if !types.contains(&"VerifiableCredential") || !is_badge {
+        let found = if types.is_empty() {
+            "none".to_owned()
+        } else {
+            types.join(", ")
+        };
+        report.add(
+            "type",
+            Outcome::Fail,
+            format!(
+                "this is not an Open Badges credential: its types are {found}, but it needs \
+                 VerifiableCredential and OpenBadgeCredential"
+            ),
+        );
+        return None;
+    }
+    if types.contains(&"EndorsementCredential") {
+        report.add(
+            "type",
+            Outcome::Pass,
+            "an Open Badges 3.0 endorsement credential",
+        );
+        return endorsement_as_credential(doc, report);
+    }
+    match Credential::from_json(doc) {
+        Ok(c) => {
+            report.add("type", Outcome::Pass, "an Open Badges 3.0 credential");
+            Some(c)
+        }
+        Err(e) => {
+            report.add(
+                "type",
+                Outcome::Fail,
+                format!("the credential cannot be read: {e}"),
+            );
+            None
+        }
+    }
+}
+
+/// Endorsements have another subject; only their common parts are modelled here.
+fn endorsement_as_credential(doc: &Value, report: &mut Report) -> Option<Credential> {
+    let mut shaped = doc.clone();
+    let subject = shaped
+        .get("credentialSubject")
+        .cloned()
+        .unwrap_or(Value::Null);
+    shaped["credentialSubject"] = serde_json::json!({
+        "type": ["AchievementSubject"],
+        "achievement": {"id": subject.get("id").cloned().unwrap_or(Value::Null),
+            "type": ["Achievement"], "name": doc.get("name").cloned().unwrap_or_default(),
+            "description": "", "criteria": {}},
+    });
+    match Credential::from_json(&shaped) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            report.add(
+                "type",
+                Outcome::Fail,
+                format!("the endorsement cannot be read: {e}"),
+            );
+            None
+        }
+    }
+}
+
+fn check_schema(doc: &Value, credential: &Credential, report: &mut Report) {
+    let is_endorsement = doc["type"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|v| v == "EndorsementCredential"))
+        || doc["type"] == "EndorsementCredential";
+    let which = if is_endorsement {
+        Schema::EndorsementCredential
+    } else {
+        Schema::AchievementCredential
+    };
+    // JSON-LD reads one value and a list of one alike; the schema insists on the list form
+    // for `proof`, which some issuers (the reference JavaScript stack among them) do not use.
+    let mut listed = doc.clone();
+    if let Some(one @ Value::Object(_)) = listed.get_mut("proof") {
+        *one = Value::Array(vec![one.take()]);
+    }
+    let problems = schema::check(which, &listed);
+    if problems.is_empty() {
+        report.add(
+            "schema",
+            Outcome::Pass,
+            "the credential follows the official OB 3.0 schema",
+        );
+    } else if credential.is_legacy() {
+        report.add(
+            "schema",
+            Outcome::Warning,
+            format!(
+                "a VCDM 1.1 (legacy) credential, which the OB 3.0 schema does not describe: {}",
+                problems.join("; ")
+            ),
+        );
+    } else {
+        report.add(
+            "schema",
+            Outcome::Fail,
+            format!(
+                "the credential does not follow the OB 3.0 schema: {}",
+                problems.join("; ")
+            ),
+        );
+    }
+}
+
+fn check_proof(doc: &Value, issuer: &str, options: &Options<'_>, report: &mut Report) {
+    let results = match proof::verify_proofs(doc, issuer, options.resolver) {
+        Ok(results) => results,
+        Err(ProofError::Missing) => {
+            let why = "the credential carries no proof, so nothing shows who issued it";
+            report.add("proof", Outcome::Fail, why);
+            return;
+        }
+        Err(e) => {
+            report.add("proof", Outcome::Fail, e.to_string());
+            return;
+        }
+    };
+    if let Some(ok) = results.iter().flatten().next() {
+        let message = format!(
+            "signed by the issuer ({} proof, key {})",
+            ok.suite.name(),
+            ok.verification_method
+        );
+        report.add("proof", Outcome::Pass, message);
+        return;
+    }
+    let errors: Vec<&ProofError> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    let all_unavailable = errors.iter().all(|e| e.is_unavailable());
+    let message = errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let outcome = if all_unavailable {
+        Outcome::Unknown
+    } else {
+        Outcome::Fail
+    };
+    report.add("proof", outcome, message);
+}
+
+fn check_dates(credential: &Credential, now: DateTime<Utc>, report: &mut Report) {
+    let parse = |s: &str| DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc));
+    match credential.start().map(parse) {
+        Some(Err(_)) => {
+            report.add(
+                "dates",
+                Outcome::Fail,
+                "the start of validity is not a valid date-time",
+            );
+            return;
+        }
+        Some(Ok(start)) if start > now => {
+            let when = start.format("%Y-%m-%d %H:%M UTC");
+            report.add(
+                "dates",
+                Outcome::Fail,
+                format!("the credential is not valid until {when}"),
+            );
+            return;
+        }
+        _ => {}
+    }
+    match credential.end().map(parse) {
+        Some(Err(_)) => {
+            report.add(
+                "dates",
+                Outcome::Fail,
+                "the end of validity is not a valid date-time",
+            );
+        }
+        Some(Ok(end)) if end < now => {
+            let when = end.format("%Y-%m-%d %H:%M UTC");
+            report.add(
+                "dates",
+                Outcome::Fail,
+                format!("the credential expired on {when}"),
+            );
+        }
+        Some(Ok(end)) => {
+            let when = end.format("%Y-%m-%d");
+            report.add("dates", Outcome::Pass, format!("valid now, until {when}"));
+        }
+        None => report.add("dates", Outcome::Pass, "valid now; it does not expire"),
+    }
+}
+
+fn check_recipient(ids: &[IdentityObject], kind: &str, value: &str, report: &mut Report) {
+    if ids.iter().any(|id| id.matches(kind, value)) {
+        report.add(
+            "recipient",
+            Outcome::Pass,
+            "the credential was awarded to the expected person",
+        );
+    } else {
+        let why = "the credential was not awarded to the expected person (no identifier matches)";
+        report.add("recipient", Outcome::Fail, why);
+    }
+}
+
+fn check_endorsements(list: &[Value], options: &Options<'_>, report: &mut Report, depth: usize) {
+    for (i, endorsement) in list.iter().enumerate() {
+        let mut inner = Report::new("endorsement");
+        check_credential(endorsement, options, &mut inner, depth + 1);
+        let by = inner
+            .issuer
+            .clone()
+            .unwrap_or_else(|| "an unknown endorser".into());
+        let id = format!("endorsement[{i}]");
+        match inner.verdict {
+            Verdict::Valid => {
+                report.add(&id, Outcome::Pass, format!("a valid endorsement by {by}"))
+            }
+            _ => {
+                let problems: Vec<String> = inner
+                    .checks
+                    .iter()
+                    .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Unknown))
+                    .map(|c| c.message.clone())
+                    .collect();
+                // An endorsement that does not hold up does not make the badge itself invalid.
+                let message = format!(
+                    "the endorsement by {by} did not verify: {}",
+                    problems.join("; ")
+                );
+                report.add(&id, Outcome::Warning, message);
+            }
+        }
+    }
+}
