@@ -47,7 +47,12 @@ fn sign_credential(bencher: divan::Bencher) {
 #[divan::bench]
 fn verify_credential(bencher: divan::Bencher) {
     let key = key();
-    let signed = proof::sign(&realistic_credential(&key.did_key(), 1), &key, &options(&key)).unwrap();
+    let signed = proof::sign(
+        &realistic_credential(&key.did_key(), 1),
+        &key,
+        &options(&key),
+    )
+    .unwrap();
     let issuer = key.did_key();
     let resolver = OfflineResolver::new();
     bencher.bench(|| {

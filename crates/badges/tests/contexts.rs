@@ -22,7 +22,12 @@ fn standards_file_for(file: &str) -> String {
 fn every_bundled_context_is_byte_identical_to_the_standards_copy() {
     for c in BUNDLED {
         let theirs = common::read_standard(&standards_file_for(c.file));
-        assert!(theirs == c.json, "{} differs from {}", c.file, standards_file_for(c.file));
+        assert!(
+            theirs == c.json,
+            "{} differs from {}",
+            c.file,
+            standards_file_for(c.file)
+        );
     }
     assert_eq!(BUNDLED.len(), 25);
 }
@@ -38,7 +43,10 @@ fn every_context_url_in_the_standards_index_is_bundled() {
         .collect();
     assert!(urls.len() >= 20, "the index lists only {} URLs", urls.len());
     for url in urls {
-        assert!(badges::contexts::lookup(url).is_some(), "{url} is not bundled");
+        assert!(
+            badges::contexts::lookup(url).is_some(),
+            "{url} is not bundled"
+        );
     }
 }
 

@@ -69,7 +69,10 @@ fn check_w3c_vector(dir: &str, unsigned: &str) {
         expected["proof"]["proofValue"]
     );
 
-    let issuer = doc["issuer"].as_str().unwrap();
+    let issuer = doc["issuer"]
+        .as_str()
+        .or(doc["issuer"]["id"].as_str())
+        .unwrap();
     let results = proof::verify_proofs(&expected, issuer, &OfflineResolver::new());
     // The vector's issuer is not the did:key controller, so the key check must say so...
     let err = results.unwrap().remove(0).unwrap_err();

@@ -23,7 +23,10 @@ fn interop_dir() -> PathBuf {
 }
 
 fn standards() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/standards").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/standards")
+        .canonicalize()
+        .unwrap()
 }
 
 fn node(script: &str, args: &[&Path]) -> Output {
@@ -60,7 +63,14 @@ fn temp_dir(name: &str) -> PathBuf {
 
 /// Unsigned credentials of varied shapes, with awkward text, for the other stack to check.
 fn unsigned_credentials() -> Vec<serde_json::Value> {
-    let texts = ["Rust", "Zürich café", "日本語", "a \"quoted\" word", "line\nbreak", "tab\t🎉"];
+    let texts = [
+        "Rust",
+        "Zürich café",
+        "日本語",
+        "a \"quoted\" word",
+        "line\nbreak",
+        "tab\t🎉",
+    ];
     texts
         .iter()
         .enumerate()
@@ -107,15 +117,31 @@ fn credentials_rosette_signs_verify_with_the_reference_stack_and_pass_the_schema
     let dir = temp_dir("ours");
     let key = dir.join("key.json");
     let out = rosette(&["keys", "generate", "--out", key.to_str().unwrap()], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    let lines: String =
-        unsigned_credentials().iter().map(|c| format!("{c}\n")).collect();
+    let lines: String = unsigned_credentials()
+        .iter()
+        .map(|c| format!("{c}\n"))
+        .collect();
     let out = rosette(
-        &["credential", "sign", "--jsonl", "--key", key.to_str().unwrap()],
+        &[
+            "credential",
+            "sign",
+            "--jsonl",
+            "--key",
+            key.to_str().unwrap(),
+        ],
         Some(lines.as_bytes()),
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut files = Vec::new();
     for (i, line) in String::from_utf8(out.stdout).unwrap().lines().enumerate() {
         let path = dir.join(format!("signed-{i}.json"));
@@ -127,12 +153,22 @@ fn credentials_rosette_signs_verify_with_the_reference_stack_and_pass_the_schema
 
     let verified = node("verify.mjs", &refs);
     let report = String::from_utf8_lossy(&verified.stdout);
-    assert!(verified.status.success(), "the reference stack refused: {report}");
-    assert_eq!(report.matches("\"verified\":true").count(), files.len(), "{report}");
+    assert!(
+        verified.status.success(),
+        "the reference stack refused: {report}"
+    );
+    assert_eq!(
+        report.matches("\"verified\":true").count(),
+        files.len(),
+        "{report}"
+    );
 
     let schema = node("schema.mjs", &refs);
     let report = String::from_utf8_lossy(&schema.stdout);
-    assert!(schema.status.success(), "the official schema refused: {report}");
+    assert!(
+        schema.status.success(),
+        "the official schema refused: {report}"
+    );
 
     // And a tampered copy is refused by the reference stack too, so the check can fail.
     let mut tampered: serde_json::Value =
@@ -147,7 +183,11 @@ fn credentials_rosette_signs_verify_with_the_reference_stack_and_pass_the_schema
 fn credentials_the_reference_stack_signs_verify_here_and_tampered_twins_do_not() {
     let dir = temp_dir("theirs");
     let made = node("sign-random.mjs", &[Path::new("8"), dir.as_path()]);
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     for k in 0..8 {
         let good = dir.join(format!("good-{k}.json"));
         let out = rosette(&["verify", good.to_str().unwrap()], None);
@@ -158,6 +198,9 @@ fn credentials_the_reference_stack_signs_verify_here_and_tampered_twins_do_not()
         let out = rosette(&["verify", bad.to_str().unwrap()], None);
         let text = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(1), "bad-{k} was accepted:\n{text}");
-        assert!(text.contains("[FAIL] proof"), "bad-{k} failed for another reason:\n{text}");
+        assert!(
+            text.contains("[FAIL] proof"),
+            "bad-{k} failed for another reason:\n{text}"
+        );
     }
 }

@@ -11,14 +11,11 @@
 //!
 //! This module does no I/O: contexts come from the bundle or from a loader the caller passes.
 //!
-//! Known shortcomings of `oxjsonld` 0.2.7, each pinned by a test that fails once it is fixed:
-//! it does not layer the type-scoped contexts of a node with several types, so only the
-//! context of the lexicographically last type applies and terms that only an earlier type
-//! defines are dropped. Open Badges 3.0 credentials are not affected, since among
-//! `OpenBadgeCredential` and `VerifiableCredential` only the latter has a scoped context, but
-//! the W3C vc-di-eddsa "employ" vector is (see `tests/rdf_canon_suite.rs`). It also fails six
-//! tests of the JSON-LD toRdf suite on dot segments in base IRIs, type maps and an invalid
-//! `@base` (see `tests/to_rdf_suite.rs`).
+//! `oxjsonld` 0.2.7 did not layer the type-scoped contexts of a node with several types, so
+//! terms only an earlier type defines were dropped; the workspace carries a patched copy (see
+//! `third_party/README.md`), and the W3C vc-di-eddsa "employ" vector pins the fix. Six tests
+//! of the JSON-LD toRdf suite still fail, on dot segments in base IRIs, type maps and an
+//! invalid `@base`, none of which credentials use (see `tests/to_rdf_suite.rs`).
 
 mod convert;
 mod limits;
