@@ -261,11 +261,12 @@ impl BitstringStatusList {
         check_status_size(u64::from(status_size))?;
         let text = encoded.strip_prefix('u').unwrap_or(encoded);
         let max = limits.max_decompressed_bytes;
-        // Deflate cannot shrink data by more than about 1032:1, but base64 text of a valid
-        // list is never much longer than the list itself; refuse absurd inputs before decoding.
-        if text.len() / 4 * 3 > max.saturating_add(1024) {
+        // GZIP grows incompressible data by well under 1/64 plus a small header, so a
+        // compressed list longer than that cannot fit the limit; refuse it before decoding.
+        let compressed_len = text.len() / 4 * 3;
+        if compressed_len > max.saturating_add(max / 64).saturating_add(1024) {
             return Err(StatusError::ListTooLarge {
-                bytes: text.len() / 4 * 3,
+                bytes: compressed_len,
                 max,
             });
         }
