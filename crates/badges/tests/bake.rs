@@ -782,6 +782,23 @@ proptest! {
     }
 
     #[test]
+    fn unbaking_damaged_vectors_never_panics(
+        which in 0..4usize,
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+        keep in any::<prop::sample::Index>(),
+    ) {
+        let names = ["simple-json.png", "simple-jwt.png", "simple-json.svg", "simple-jwt.svg"];
+        let mut file = vector(names[which]);
+        for (at, value) in flips {
+            let at = at.index(file.len());
+            file[at] = value;
+        }
+        file.truncate(keep.index(file.len() + 1));
+        let _ = unbake(&file, &limits());
+        let _ = bake(&file, BadgeVersion::V3, SOME_JWT, &limits());
+    }
+
+    #[test]
     fn unbaking_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = unbake(&bytes, &limits());
         let mut png = PNG_SIGNATURE.to_vec();

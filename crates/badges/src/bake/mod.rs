@@ -208,7 +208,8 @@ pub enum BakeError {
 /// `payload` is a JSON document or a compact JWT/JWS; for [`BadgeVersion::V2`] it may also be
 /// the URL of a hosted assertion. Surrounding whitespace is dropped. Any Open Badges chunk or
 /// element already in the image (of either version) is replaced; everything else is kept
-/// byte for byte.
+/// byte for byte. The baked file is larger than `image` by about the payload's size, so it may
+/// pass [`BakeLimits::max_file_bytes`] when `image` was already close to it.
 pub fn bake(
     image: &[u8],
     version: BadgeVersion,
