@@ -9,10 +9,13 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::bake::{self, BadgeVersion, BakeLimits, ImageKind};
+use crate::jwt::{self, JwtPublicKey};
 use crate::model::{Credential, IdentityObject};
 use crate::proof::{self, ProofError};
-use crate::resolve::Resolver;
+use crate::resolve::{ResolveError, Resolver};
 use crate::schema::{self, Schema};
+use crate::status::{self, CredentialStatus, RevocationList, RevocationStatus, StatusPurpose};
 
 /// How a single check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -69,6 +72,12 @@ pub struct Report {
     /// The credential as read, when it could be read.
     #[serde(skip)]
     pub credential: Option<Value>,
+}
+
+impl Check {
+    fn new(id: &str, outcome: Outcome, message: impl Into<String>) -> Self {
+        Self { id: id.to_owned(), outcome, message: message.into() }
+    }
 }
 
 impl Report {
@@ -408,7 +417,7 @@ fn check_recipient(ids: &[IdentityObject], kind: &str, value: &str, report: &mut
 fn check_endorsements(list: &[Value], options: &Options<'_>, report: &mut Report, depth: usize) {
     for (i, endorsement) in list.iter().enumerate() {
         let mut inner = Report::new("endorsement");
-        check_credential(endorsement, options, &mut inner, depth + 1);
+        check_credential(endorsement, options, &mut inner, depth + 1, Signature::Embedded);
         let by = inner
             .issuer
             .clone()
@@ -433,5 +442,107 @@ fn check_endorsements(list: &[Value], options: &Options<'_>, report: &mut Report
                 report.add(&id, Outcome::Warning, message);
             }
         }
+    }
+}
+
+fn check_status(doc: &Value, credential: &Credential, options: &Options<'_>, report: &mut Report) {
+    let entries = match status::credential_statuses(doc) {
+        Ok(entries) => entries,
+        Err(e) => {
+            report.add("status", Outcome::Fail, e.to_string());
+            return;
+        }
+    };
+    let issuer = credential.issuer.id();
+    for entry in entries {
+        match entry {
+            CredentialStatus::StatusList(entry) => {
+                let (outcome, message) = status_list_check(&entry, issuer, options);
+                report.add("status", outcome, message);
+            }
+            CredentialStatus::RevocationList { id } => {
+                let credential_id = credential.id.as_deref().unwrap_or_default();
+                let (outcome, message) = revocation_list_check(&id, credential_id, options);
+                report.add("status", outcome, message);
+            }
+            CredentialStatus::Other { status_type } => {
+                let why = format!("the status method {status_type} is not supported, so \
+                                   revocation was not checked");
+                report.add("status", Outcome::Warning, why);
+            }
+        }
+    }
+}
+
+fn status_list_check(
+    entry: &status::StatusListEntry,
+    issuer: &str,
+    options: &Options<'_>,
+) -> (Outcome, String) {
+    let list = match options.resolver.fetch_json(&entry.list_credential) {
+        Ok(list) => list,
+        Err(e) => return unfetched("status list", e),
+    };
+    match proof::verify_proofs(&list, issuer, options.resolver) {
+        Ok(results) if results.iter().any(Result::is_ok) => {}
+        Ok(results) => {
+            let why = results.into_iter().filter_map(Result::err).map(|e| e.to_string());
+            let why = why.collect::<Vec<_>>().join("; ");
+            return (Outcome::Fail, format!("the status list is not signed by the issuer: {why}"));
+        }
+        Err(e) => return (Outcome::Fail, format!("the status list cannot be trusted: {e}")),
+    }
+    match status::check_status(entry, &list, options.now) {
+        Err(e) => (Outcome::Fail, e.to_string()),
+        Ok(result) if !result.is_set() => {
+            (Outcome::Pass, format!("not {} (status list checked)", purpose_word(&result.purpose)))
+        }
+        Ok(result) => match result.purpose {
+            StatusPurpose::Revocation | StatusPurpose::Suspension => {
+                let word = purpose_word(&result.purpose);
+                (Outcome::Fail, format!("the issuer has {word} this credential"))
+            }
+            _ => {
+                let message = result.message.unwrap_or_else(|| format!("value {}", result.value));
+                (Outcome::Warning, format!("the issuer's status says: {message}"))
+            }
+        },
+    }
+}
+
+fn revocation_list_check(url: &str, credential_id: &str, options: &Options<'_>) -> (Outcome, String) {
+    let list = match options.resolver.fetch_json(url) {
+        Ok(list) => list,
+        Err(e) => return unfetched("revocation list", e),
+    };
+    match RevocationList::from_json(&list).map(|l| l.status_of(credential_id)) {
+        Err(e) => (Outcome::Fail, e.to_string()),
+        Ok(RevocationStatus::NotRevoked) => {
+            (Outcome::Pass, "not revoked (revocation list checked)".to_owned())
+        }
+        Ok(RevocationStatus::Revoked { reason }) => {
+            let reason = reason.map(|r| format!(": {r}")).unwrap_or_default();
+            (Outcome::Fail, format!("the issuer has revoked this credential{reason}"))
+        }
+    }
+}
+
+/// A status document that could not be had: offline, that is a warning (the user chose not
+/// to fetch); online, the check could not be made.
+fn unfetched(what: &str, error: ResolveError) -> (Outcome, String) {
+    match error {
+        ResolveError::Offline(url) => (
+            Outcome::Warning,
+            format!("the {what} at {url} was not fetched (offline), so revocation was not checked"),
+        ),
+        e if e.is_unavailable() => (Outcome::Unknown, e.to_string()),
+        e => (Outcome::Fail, e.to_string()),
+    }
+}
+
+fn purpose_word(purpose: &StatusPurpose) -> &'static str {
+    match purpose {
+        StatusPurpose::Suspension => "suspended",
+        _ => "revoked",
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use badges::jwt::{self, JwtSigningKey, PayloadStyle};
 use badges::keys::{KeyFile, KeyPair};
 use badges::model::Credential;
 use badges::proof::{self, ProofOptions};
@@ -43,7 +44,11 @@ impl CredentialCommand {
             .with_context(|| format!("cannot read the key file {}", args.key.display()))?;
         let (key_file, pair) = KeyFile::parse(&key_text)
             .with_context(|| format!("{} is not a usable key file", args.key.display()))?;
-        let signer = Signer { file: key_file, pair, jwt: args.jwt };
+        let jwt = match args.jwt {
+            true => Some(JwtSigningKey::ed25519(pair.signing_key())?),
+            false => None,
+        };
+        let signer = Signer { file: key_file, pair, jwt };
         let input = super::read_input(args.input.as_deref())?;
         let stdout = std::io::stdout();
         let mut out = BufWriter::new(stdout.lock());
@@ -71,16 +76,17 @@ impl CredentialCommand {
 struct Signer {
     file: KeyFile,
     pair: KeyPair,
-    jwt: bool,
+    /// The same key in the form JWT signing needs, when signing JWTs.
+    jwt: Option<JwtSigningKey>,
 }
 
 impl Signer {
     fn sign_text(&self, bytes: &[u8], now: DateTime<Utc>) -> anyhow::Result<String> {
         let doc = super::parse_json(bytes, "the credential")?;
         let prepared = self.prepare(doc, now)?;
-        if self.jwt {
-            let header = badges::jwt::JwtHeaderOptions::new(self.file.id.clone());
-            return Ok(badges::jwt::sign_ed25519(&prepared, self.pair.signing_key(), &header)?);
+        if let Some(key) = &self.jwt {
+            let style = PayloadStyle::Vcdm2;
+            return Ok(jwt::sign_credential(&prepared, key, &self.file.id, style, Some(now))?);
         }
         let options = ProofOptions { verification_method: self.file.id.clone(), created: now };
         let signed = proof::sign(&prepared, &self.pair, &options)?;
