@@ -8,6 +8,7 @@
 pub mod bake;
 pub mod contexts;
 pub mod jwt;
+pub mod ob2;
 pub mod rdf;
 pub mod resolve;
 pub mod status;
