@@ -471,6 +471,39 @@ fn an_assertion_outside_the_issuer_starts_with_prefix_fails() {
 }
 
 #[test]
+fn an_embedded_issuer_cannot_widen_its_own_hosting_scope() {
+    // An attacker hosts an assertion on their origin and embeds the real issuer's id with a
+    // verification policy allowing that origin; the real profile is fetched and wins.
+    let world = World::new();
+    let forged_id = "https://attacker.example/assertions/1";
+    let mut forged = world.assertion_json();
+    forged["id"] = json!(forged_id);
+    forged["badge"] = json!({
+        "id": "https://attacker.example/badge",
+        "type": "BadgeClass",
+        "name": "Rust basics",
+        "description": "Copied.",
+        "image": "https://attacker.example/badge.png",
+        "criteria": {"narrative": "None."},
+        "issuer": {
+            "id": ISSUER,
+            "type": "Issuer",
+            "name": "Example Lab School",
+            "url": "https://issuer.example",
+            "email": "badges@issuer.example",
+            "verification": {"allowedOrigins": "attacker.example"}
+        }
+    });
+    let mut resolver = world.resolver();
+    resolver.insert(forged_id, forged.clone());
+    resolver.insert("https://attacker.example/badge", forged["badge"].clone());
+    let report = verify_assertion(&AssertionInput::Json(forged), &resolver, now(), None);
+    assert_status(&report, Ob2Status::Invalid);
+    assert_check(&report, "hosted.scope", Outcome::Fail, "attacker.example");
+    assert_eq!(report.issuer.unwrap().get("verification"), None);
+}
+
+#[test]
 fn the_hosted_copy_is_the_truth_when_the_given_json_differs() {
     let world = World::new();
     let mut forged = world.assertion_json();

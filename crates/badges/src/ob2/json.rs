@@ -240,6 +240,9 @@ mod tests {
         assert!(!is_id_iri("not a url"));
         assert!(is_image_data_uri("data:image/png;base64,AAAA"));
         assert!(!is_image_data_uri("data:text/html,<b>"));
+        // A multi-byte character across the prefix length must not panic.
+        assert!(!is_image_data_uri("data:imag\u{e9}/png"));
+        assert!(!is_urn_uuid("urn:uui\u{e9}:1234"));
     }
 
     #[test]
