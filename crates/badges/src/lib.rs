@@ -11,6 +11,7 @@ pub mod contexts;
 pub mod jwt;
 pub mod keys;
 pub mod model;
+pub mod ob2;
 pub mod proof;
 pub mod rdf;
 pub mod resolve;
