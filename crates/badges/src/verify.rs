@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::bake::{self, BadgeVersion, BakeLimits, ImageKind};
 use crate::jwt::{self, JwtPublicKey};
 use crate::model::{Credential, IdentityObject};
+use crate::ob2::{self, AssertionInput};
 use crate::proof::{self, ProofError};
 use crate::resolve::{ResolveError, Resolver};
 use crate::schema::{self, Schema};
@@ -76,7 +77,11 @@ pub struct Report {
 
 impl Check {
     fn new(id: &str, outcome: Outcome, message: impl Into<String>) -> Self {
-        Self { id: id.to_owned(), outcome, message: message.into() }
+        Self {
+            id: id.to_owned(),
+            outcome,
+            message: message.into(),
+        }
     }
 }
 
@@ -156,16 +161,235 @@ pub struct Options<'a> {
 /// How deep endorsements of endorsements are followed.
 pub const MAX_ENDORSEMENT_DEPTH: usize = 2;
 
+/// Verifies whatever was handed in: a credential as JSON, a VC-JWT, or a PNG or SVG image
+/// with one baked in (Open Badges 3.0 or 2.0).
+pub fn verify_bytes(input: &[u8], options: &Options<'_>) -> Report {
+    match bake::image_kind(input) {
+        Some(kind) => verify_image(input, kind, options),
+        None => verify_text(input, "", options),
+    }
+}
+
+fn verify_image(input: &[u8], kind: ImageKind, options: &Options<'_>) -> Report {
+    let image = match kind {
+        ImageKind::Png => "PNG",
+        ImageKind::Svg => "SVG",
+    };
+    match bake::unbake(input, &BakeLimits::default()) {
+        Ok(baked) => {
+            let version = match baked.version {
+                BadgeVersion::V3 => "Open Badges 3.0",
+                BadgeVersion::V2 => "Open Badges 2.0",
+            };
+            let prefix = format!("baked {image}, ");
+            let mut report = verify_text(baked.payload.as_bytes(), &prefix, options);
+            let found = format!("the {image} image carries an {version} credential");
+            report
+                .checks
+                .insert(0, Check::new("image", Outcome::Pass, found));
+            report
+        }
+        Err(e) => {
+            let mut report = Report::new(format!("{image} image"));
+            report.add("image", Outcome::Fail, e.to_string());
+            report
+        }
+    }
+}
+
+fn verify_text(input: &[u8], prefix: &str, options: &Options<'_>) -> Report {
+    let text = String::from_utf8_lossy(input);
+    let text = text.trim();
+    if text.starts_with('{') {
+        return match serde_json::from_str::<Value>(text) {
+            Ok(doc) if is_ob2(&doc) => {
+                let format = format!("{prefix}Open Badges 2.0");
+                verify_ob2(&AssertionInput::Json(doc), options, &format)
+            }
+            Ok(doc) => {
+                let mut report = verify_credential(&doc, options);
+                report.format = format!("{prefix}{}", report.format);
+                report
+            }
+            Err(e) => {
+                let mut report = Report::new(format!("{prefix}JSON"));
+                report.add(
+                    "parse",
+                    Outcome::Fail,
+                    format!("the input is not valid JSON: {e}"),
+                );
+                report
+            }
+        };
+    }
+    if looks_like_jws(text) {
+        let payload = jwt::decode_unverified(text).map(|(_, claims)| Value::Object(claims));
+        if payload.is_ok_and(|p| is_ob2(&p)) {
+            let input = AssertionInput::Jws(text.to_owned());
+            return verify_ob2(&input, options, &format!("{prefix}signed Open Badges 2.0"));
+        }
+        let mut report = verify_jwt(text, options);
+        report.format = format!("{prefix}{}", report.format);
+        return report;
+    }
+    if text.starts_with("https://") || text.starts_with("http://") {
+        let input = AssertionInput::Url(text.to_owned());
+        return verify_ob2(&input, options, &format!("{prefix}hosted Open Badges 2.0"));
+    }
+    let mut report = Report::new(format!("{prefix}unknown input"));
+    let why = "the input is not a credential: expected JSON, a VC-JWT, or a PNG or SVG image";
+    report.add("parse", Outcome::Fail, why);
+    report
+}
+
+/// Whether a JSON document is an Open Badges 2.0 assertion rather than a 3.0 credential.
+fn is_ob2(doc: &Value) -> bool {
+    let names_ob2 = |c: &Value| {
+        c.as_str()
+            .is_some_and(|s| s.starts_with("https://w3id.org/openbadges/v"))
+    };
+    let context_is_ob2 = match doc.get("@context") {
+        Some(Value::Array(list)) => list.iter().any(names_ob2),
+        Some(one) => names_ob2(one),
+        None => false,
+    };
+    context_is_ob2 || (doc.get("recipient").is_some() && doc.get("badge").is_some())
+}
+
+/// Runs the OB 2.0 procedure and reports it in the same form as OB 3.0.
+fn verify_ob2(input: &AssertionInput, options: &Options<'_>, format: &str) -> Report {
+    let email = options.recipient.as_ref().map(|(_, value)| value.as_str());
+    let ob2 = ob2::verify_assertion(input, options.resolver, options.now, email);
+    let mut report = Report::new(format);
+    for check in &ob2.checks {
+        let outcome = match check.outcome {
+            ob2::Outcome::Pass => Outcome::Pass,
+            ob2::Outcome::Fail => Outcome::Fail,
+            ob2::Outcome::Warning | ob2::Outcome::Skipped => Outcome::Warning,
+        };
+        report.add(check.id, outcome, check.message.clone());
+    }
+    for why in &ob2.unresolved {
+        report.add("unresolved", Outcome::Unknown, why.clone());
+    }
+    report.name = ob2
+        .badge_class
+        .as_ref()
+        .and_then(|b| b["name"].as_str())
+        .map(str::to_owned);
+    report.issuer = ob2
+        .issuer
+        .as_ref()
+        .and_then(|i| i["id"].as_str())
+        .map(str::to_owned);
+    report.credential = ob2.assertion.clone();
+    report
+}
+
+fn looks_like_jws(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('.').collect();
+    parts.len() == 3
+        && !parts[0].is_empty()
+        && parts.iter().all(|p| {
+            p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
 /// Verifies an OB 3.0 credential given as JSON with an embedded (Data Integrity) proof.
 pub fn verify_credential(doc: &Value, options: &Options<'_>) -> Report {
     let mut report = Report::new("Open Badges 3.0 credential (JSON-LD, Data Integrity proof)");
-    check_credential(doc, options, &mut report, 0);
+    check_credential(doc, options, &mut report, 0, Signature::Embedded);
     report.credential = Some(doc.clone());
     report
 }
 
+/// Verifies an OB 3.0 credential given as a VC-JWT.
+pub fn verify_jwt(token: &str, options: &Options<'_>) -> Report {
+    let mut report = Report::new("Open Badges 3.0 credential (VC-JWT)");
+    let (header, claims) = match jwt::decode_unverified(token) {
+        Ok(decoded) => decoded,
+        Err(e) => {
+            report.add("parse", Outcome::Fail, e.to_string());
+            return report;
+        }
+    };
+    let issuer = claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let key = match header.kid.as_deref() {
+        Some(kid) => match proof::resolve_key(kid, options.resolver) {
+            Ok(resolved) if resolved.controller == issuer => Some(resolved.key),
+            Ok(_) => {
+                let why = format!("the signing key {kid} is not controlled by the issuer {issuer}");
+                report.add("proof", Outcome::Fail, why);
+                return report;
+            }
+            Err(e) if header.jwk.is_none() => {
+                let outcome = if e.is_unavailable() {
+                    Outcome::Unknown
+                } else {
+                    Outcome::Fail
+                };
+                report.add("proof", outcome, e.to_string());
+                return report;
+            }
+            Err(_) => None,
+        },
+        None => None,
+    };
+    let embedded = key.is_none();
+    let verify_options = jwt::VerifyOptions {
+        now: options.now,
+        allow_header_jwk: embedded,
+    };
+    let lookup = |_: Option<&str>, _: Option<&str>| key.map(JwtPublicKey::Ed25519);
+    let verified = match jwt::verify_credential_jwt(token, &lookup, &verify_options) {
+        Ok(verified) => verified,
+        Err(e) => {
+            report.add("proof", Outcome::Fail, e.to_string());
+            return report;
+        }
+    };
+    if embedded {
+        let why = "the JWT signature is valid for the key embedded in the token, but nothing \
+                   ties that key to the issuer";
+        report.add("proof", Outcome::Warning, why);
+    } else {
+        report.add(
+            "proof",
+            Outcome::Pass,
+            format!("signed by the issuer ({} JWT)", header.alg),
+        );
+    }
+    check_credential(
+        &verified.credential,
+        options,
+        &mut report,
+        0,
+        Signature::Jwt,
+    );
+    report.credential = Some(verified.credential);
+    report
+}
+
+/// Where a credential's signature is: in its `proof`, or around it (a JWT already checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signature {
+    Embedded,
+    Jwt,
+}
+
 /// Runs every check that applies to a credential's JSON, appending to `report`.
-fn check_credential(doc: &Value, options: &Options<'_>, report: &mut Report, depth: usize) {
+fn check_credential(
+    doc: &Value,
+    options: &Options<'_>,
+    report: &mut Report,
+    depth: usize,
+    signature: Signature,
+) {
     let Some(credential) = read_model(doc, report) else {
         return;
     };
@@ -181,8 +405,11 @@ fn check_credential(doc: &Value, options: &Options<'_>, report: &mut Report, dep
     });
 
     check_schema(doc, &credential, report);
-    check_proof(doc, credential.issuer.id(), options, report);
+    if signature == Signature::Embedded {
+        check_proof(doc, credential.issuer.id(), options, report);
+    }
     check_dates(&credential, options.now, report);
+    check_status(doc, &credential, options, report);
     if let Some((kind, value)) = &options.recipient {
         check_recipient(
             &credential.credential_subject.identifier,
@@ -417,7 +644,13 @@ fn check_recipient(ids: &[IdentityObject], kind: &str, value: &str, report: &mut
 fn check_endorsements(list: &[Value], options: &Options<'_>, report: &mut Report, depth: usize) {
     for (i, endorsement) in list.iter().enumerate() {
         let mut inner = Report::new("endorsement");
-        check_credential(endorsement, options, &mut inner, depth + 1, Signature::Embedded);
+        check_credential(
+            endorsement,
+            options,
+            &mut inner,
+            depth + 1,
+            Signature::Embedded,
+        );
         let by = inner
             .issuer
             .clone()
@@ -466,8 +699,10 @@ fn check_status(doc: &Value, credential: &Credential, options: &Options<'_>, rep
                 report.add("status", outcome, message);
             }
             CredentialStatus::Other { status_type } => {
-                let why = format!("the status method {status_type} is not supported, so \
-                                   revocation was not checked");
+                let why = format!(
+                    "the status method {status_type} is not supported, so \
+                                   revocation was not checked"
+                );
                 report.add("status", Outcome::Warning, why);
             }
         }
@@ -486,43 +721,74 @@ fn status_list_check(
     match proof::verify_proofs(&list, issuer, options.resolver) {
         Ok(results) if results.iter().any(Result::is_ok) => {}
         Ok(results) => {
-            let why = results.into_iter().filter_map(Result::err).map(|e| e.to_string());
+            let why = results
+                .into_iter()
+                .filter_map(Result::err)
+                .map(|e| e.to_string());
             let why = why.collect::<Vec<_>>().join("; ");
-            return (Outcome::Fail, format!("the status list is not signed by the issuer: {why}"));
+            return (
+                Outcome::Fail,
+                format!("the status list is not signed by the issuer: {why}"),
+            );
         }
-        Err(e) => return (Outcome::Fail, format!("the status list cannot be trusted: {e}")),
+        Err(e) => {
+            return (
+                Outcome::Fail,
+                format!("the status list cannot be trusted: {e}"),
+            );
+        }
     }
     match status::check_status(entry, &list, options.now) {
         Err(e) => (Outcome::Fail, e.to_string()),
-        Ok(result) if !result.is_set() => {
-            (Outcome::Pass, format!("not {} (status list checked)", purpose_word(&result.purpose)))
-        }
+        Ok(result) if !result.is_set() => (
+            Outcome::Pass,
+            format!(
+                "not {} (status list checked)",
+                purpose_word(&result.purpose)
+            ),
+        ),
         Ok(result) => match result.purpose {
             StatusPurpose::Revocation | StatusPurpose::Suspension => {
                 let word = purpose_word(&result.purpose);
-                (Outcome::Fail, format!("the issuer has {word} this credential"))
+                (
+                    Outcome::Fail,
+                    format!("the issuer has {word} this credential"),
+                )
             }
             _ => {
-                let message = result.message.unwrap_or_else(|| format!("value {}", result.value));
-                (Outcome::Warning, format!("the issuer's status says: {message}"))
+                let message = result
+                    .message
+                    .unwrap_or_else(|| format!("value {}", result.value));
+                (
+                    Outcome::Warning,
+                    format!("the issuer's status says: {message}"),
+                )
             }
         },
     }
 }
 
-fn revocation_list_check(url: &str, credential_id: &str, options: &Options<'_>) -> (Outcome, String) {
+fn revocation_list_check(
+    url: &str,
+    credential_id: &str,
+    options: &Options<'_>,
+) -> (Outcome, String) {
     let list = match options.resolver.fetch_json(url) {
         Ok(list) => list,
         Err(e) => return unfetched("revocation list", e),
     };
     match RevocationList::from_json(&list).map(|l| l.status_of(credential_id)) {
         Err(e) => (Outcome::Fail, e.to_string()),
-        Ok(RevocationStatus::NotRevoked) => {
-            (Outcome::Pass, "not revoked (revocation list checked)".to_owned())
-        }
+        Ok(RevocationStatus::NotRevoked) => (
+            Outcome::Pass,
+            "not revoked (revocation list checked)".to_owned(),
+        ),
         Ok(RevocationStatus::Revoked { reason }) => {
             let reason = reason.map(|r| format!(": {r}")).unwrap_or_default();
-            (Outcome::Fail, format!("the issuer has revoked this credential{reason}"))
+            (
+                Outcome::Fail,
+                format!("the issuer has revoked this credential{reason}"),
+            )
         }
     }
 }

@@ -32,7 +32,10 @@ impl HttpResolver {
             .redirect(reqwest::redirect::Policy::limited(3))
             .user_agent(concat!("rosette/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { client, allow_http_loopback })
+        Ok(Self {
+            client,
+            allow_http_loopback,
+        })
     }
 
     fn check_url(&self, url: &str) -> Result<reqwest::Url, ResolveError> {
@@ -56,11 +59,17 @@ impl HttpResolver {
 
     fn get(&self, url: &str) -> Result<Vec<u8>, ResolveError> {
         let target = self.check_url(url)?;
-        let fail = |reason: String| ResolveError::Fetch { url: url.to_owned(), reason };
+        let fail = |reason: String| ResolveError::Fetch {
+            url: url.to_owned(),
+            reason,
+        };
         let response = self
             .client
             .get(target)
-            .header("Accept", "application/ld+json, application/json;q=0.9, */*;q=0.1")
+            .header(
+                "Accept",
+                "application/ld+json, application/json;q=0.9, */*;q=0.1",
+            )
             .send()
             .map_err(|e| fail(e.without_url().to_string()))?;
         if !response.status().is_success() {
@@ -72,7 +81,9 @@ impl HttpResolver {
             .read_to_end(&mut body)
             .map_err(|e| fail(e.to_string()))?;
         if body.len() as u64 > MAX_DOCUMENT_BYTES {
-            return Err(fail(format!("the document is larger than {MAX_DOCUMENT_BYTES} bytes")));
+            return Err(fail(format!(
+                "the document is larger than {MAX_DOCUMENT_BYTES} bytes"
+            )));
         }
         Ok(body)
     }

@@ -32,7 +32,11 @@ impl BakeArgs {
         let credential = String::from_utf8(credential)
             .with_context(|| format!("{} is not UTF-8 text", self.credential.display()))?;
         let image = super::read_input(Some(&self.image))?;
-        let version = if self.ob2 { BadgeVersion::V2 } else { BadgeVersion::V3 };
+        let version = if self.ob2 {
+            BadgeVersion::V2
+        } else {
+            BadgeVersion::V3
+        };
         let baked = bake::bake(&image, version, credential.trim(), &BakeLimits::default())
             .with_context(|| format!("cannot bake into {}", self.image.display()))?;
         std::fs::write(&self.out, baked)

@@ -48,7 +48,11 @@ impl CredentialCommand {
             true => Some(JwtSigningKey::ed25519(pair.signing_key())?),
             false => None,
         };
-        let signer = Signer { file: key_file, pair, jwt };
+        let signer = Signer {
+            file: key_file,
+            pair,
+            jwt,
+        };
         let input = super::read_input(args.input.as_deref())?;
         let stdout = std::io::stdout();
         let mut out = BufWriter::new(stdout.lock());
@@ -86,9 +90,18 @@ impl Signer {
         let prepared = self.prepare(doc, now)?;
         if let Some(key) = &self.jwt {
             let style = PayloadStyle::Vcdm2;
-            return Ok(jwt::sign_credential(&prepared, key, &self.file.id, style, Some(now))?);
+            return Ok(jwt::sign_credential(
+                &prepared,
+                key,
+                &self.file.id,
+                style,
+                Some(now),
+            )?);
         }
-        let options = ProofOptions { verification_method: self.file.id.clone(), created: now };
+        let options = ProofOptions {
+            verification_method: self.file.id.clone(),
+            created: now,
+        };
         let signed = proof::sign(&prepared, &self.pair, &options)?;
         Ok(serde_json::to_string(&signed)?)
     }
@@ -96,18 +109,24 @@ impl Signer {
     /// Fills in what an unsigned credential may leave out, checks the issuer, and puts the
     /// document in the OB 3.0 serialized form.
     fn prepare(&self, mut doc: Value, now: DateTime<Utc>) -> anyhow::Result<Value> {
-        let Some(object) = doc.as_object_mut() else { bail!("the credential is not a JSON object") };
+        let Some(object) = doc.as_object_mut() else {
+            bail!("the credential is not a JSON object")
+        };
         if object.contains_key("proof") {
             bail!("the credential is already signed (it has a proof)");
         }
-        let issuer = object.entry("issuer").or_insert_with(|| Value::Object(Default::default()));
+        let issuer = object
+            .entry("issuer")
+            .or_insert_with(|| Value::Object(Default::default()));
         let issuer_id = match issuer {
             Value::String(id) => id.clone(),
             Value::Object(profile) => match profile.get("id").and_then(Value::as_str) {
                 Some(id) => id.to_owned(),
                 None if self.file.is_did_key() => {
                     profile.insert("id".into(), self.file.controller.clone().into());
-                    profile.entry("type").or_insert_with(|| vec!["Profile"].into());
+                    profile
+                        .entry("type")
+                        .or_insert_with(|| vec!["Profile"].into());
                     self.file.controller.clone()
                 }
                 None => bail!("the credential's issuer has no id"),

@@ -22,7 +22,8 @@ pub fn read_input(path: Option<&Path>) -> anyhow::Result<Vec<u8>> {
             read_limited(std::io::stdin().lock(), &mut bytes, "standard input")?
         }
         Some(p) => {
-            let file = std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
+            let file =
+                std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
             read_limited(file, &mut bytes, &p.display().to_string())?
         }
     }

@@ -1,6 +1,5 @@
 //! `rosette verify`: checking a credential of any supported form and printing the report.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use badges::resolve::{OfflineResolver, Resolver};
