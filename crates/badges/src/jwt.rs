@@ -674,33 +674,16 @@ fn credential_date(
         .map_err(|_| JwtError::InvalidCredential(format!("its `{name}` is not a date-time")))
 }
 
-/// Strips PEM armour and returns the block's label and its base64 body decoded.
-fn pem_to_der(pem: &str) -> Result<(String, Vec<u8>), JwtError> {
-    let invalid = |why: &str| JwtError::InvalidKey(format!("the PEM text {why}"));
-    let mut lines = pem
-        .lines()
-        .map(str::trim)
-        .skip_while(|l| !l.starts_with("-----BEGIN "));
-    let begin = lines.next().ok_or_else(|| invalid("has no BEGIN line"))?;
-    let label = begin
-        .strip_prefix("-----BEGIN ")
-        .and_then(|l| l.strip_suffix("-----"))
-        .ok_or_else(|| invalid("has a malformed BEGIN line"))?;
-    let end = format!("-----END {label}-----");
-    let mut body = String::new();
-    for line in lines.by_ref() {
-        if line == end {
-            let der = STANDARD
-                .decode(&body)
-                .map_err(|_| invalid("body is not base64"))?;
-            return Ok((label.to_owned(), der));
-        }
-        if line.contains(':') {
-            return Err(invalid("has headers, so it is probably encrypted"));
-        }
-        body.push_str(line);
+/// Reads the first PEM block: its label and DER body. Encrypted keys (with PEM headers) are
+/// refused, since there is no passphrase to open them with.
+fn pem_to_der(text: &str) -> Result<(String, Vec<u8>), JwtError> {
+    let block = pem::parse(text)
+        .map_err(|e| JwtError::InvalidKey(format!("the PEM text is not valid: {e}")))?;
+    if block.headers().iter().next().is_some() {
+        let why = "the PEM text has headers, so it is probably encrypted";
+        return Err(JwtError::InvalidKey(why.into()));
     }
-    Err(invalid("has no matching END line"))
+    Ok((block.tag().to_owned(), block.into_contents()))
 }
 
 #[cfg(test)]

@@ -155,31 +155,11 @@ pub fn decode_pem(text: &str) -> Result<Pem, String> {
     if text.len() > MAX_PEM_BYTES {
         return Err(format!("the PEM text is larger than {MAX_PEM_BYTES} bytes"));
     }
-    let start = text
-        .find("-----BEGIN ")
-        .ok_or("no -----BEGIN line was found")?;
-    let after = &text[start + "-----BEGIN ".len()..];
-    let label_end = after.find("-----").ok_or("the BEGIN line is not closed")?;
-    let label = &after[..label_end];
-    let body_and_rest = &after[label_end + 5..];
-    let end_marker = format!("-----END {label}-----");
-    let body_end = body_and_rest
-        .find(&end_marker)
-        .ok_or_else(|| format!("no {end_marker} line was found"))?;
-    let body: String = body_and_rest[..body_end]
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|e| format!("the PEM body is not valid base64: {e}"))?;
-    if der.is_empty() {
+    let block = pem::parse(text).map_err(|e| format!("the PEM text is not valid: {e}"))?;
+    if block.contents().is_empty() {
         return Err("the PEM body is empty".to_owned());
     }
-    Ok(Pem {
-        label: label.to_owned(),
-        der,
-    })
+    Ok(Pem { label: block.tag().to_owned(), der: block.into_contents() })
 }
 
 #[cfg(test)]
