@@ -32,6 +32,8 @@ enum Command {
     Bake(cli::bake::BakeArgs),
     /// Print the credential baked into a PNG or SVG image.
     Unbake(cli::bake::UnbakeArgs),
+    /// A guided tour: sign, bake and verify a badge, and catch a forgery.
+    Demo(cli::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => args.run(),
         Command::Bake(args) => args.run(),
         Command::Unbake(args) => args.run(),
+        Command::Demo(args) => args.run(),
     };
     match result {
         Ok(code) => code,

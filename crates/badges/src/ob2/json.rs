@@ -159,7 +159,10 @@ pub fn decode_pem(text: &str) -> Result<Pem, String> {
     if block.contents().is_empty() {
         return Err("the PEM body is empty".to_owned());
     }
-    Ok(Pem { label: block.tag().to_owned(), der: block.into_contents() })
+    Ok(Pem {
+        label: block.tag().to_owned(),
+        der: block.into_contents(),
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! The subcommands of the `rosette` command line, one module each.
 
+mod artwork;
 pub mod bake;
 pub mod credential;
+pub mod demo;
 pub mod keys;
 pub mod verify;
 
