@@ -1,7 +1,6 @@
 //! Small readers shared by the OB 2.0 builders and verifier: URL kinds, ISO 8601 dates with a
 //! time zone, JSON-LD `type` values, one-or-many properties, and PEM armor.
 
-use base64::Engine as _;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
