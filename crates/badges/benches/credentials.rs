@@ -5,6 +5,7 @@
 
 use std::hint::black_box;
 
+use badges::bake::{self, BadgeVersion, BakeLimits};
 use badges::keys::KeyPair;
 use badges::proof::{self, ProofOptions};
 use badges::resolve::OfflineResolver;
@@ -59,4 +60,42 @@ fn verify_credential(bencher: divan::Bencher) {
         let results = proof::verify_proofs(black_box(&signed), &issuer, &resolver).unwrap();
         assert!(results[0].is_ok());
     });
+}
+
+/// A badge image to bake into: a 256×256 RGBA PNG, about what an achievement image weighs.
+fn badge_png() -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, 256, 256);
+    encoder.set_color(png::ColorType::Rgba);
+    let mut writer = encoder.write_header().unwrap();
+    let pixels: Vec<u8> = (0..256 * 256 * 4).map(|i| (i % 251) as u8).collect();
+    writer.write_image_data(&pixels).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+fn signed_text() -> String {
+    let key = key();
+    let signed = proof::sign(
+        &realistic_credential(&key.did_key(), 1),
+        &key,
+        &options(&key),
+    )
+    .unwrap();
+    serde_json::to_string(&signed).unwrap()
+}
+
+/// Baking a signed credential into a PNG (the image bytes are kept, a chunk is added).
+#[divan::bench]
+fn bake_png(bencher: divan::Bencher) {
+    let (image, text, limits) = (badge_png(), signed_text(), BakeLimits::default());
+    bencher.bench(|| bake::bake(black_box(&image), BadgeVersion::V3, &text, &limits).unwrap());
+}
+
+/// Taking the credential out of a baked PNG again.
+#[divan::bench]
+fn unbake_png(bencher: divan::Bencher) {
+    let limits = BakeLimits::default();
+    let baked = bake::bake(&badge_png(), BadgeVersion::V3, &signed_text(), &limits).unwrap();
+    bencher.bench(|| bake::unbake(black_box(&baked), &limits).unwrap());
 }
