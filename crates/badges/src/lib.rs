@@ -7,6 +7,7 @@
 
 pub mod bake;
 pub mod contexts;
+pub mod fastpath;
 pub mod jwt;
 pub mod rdf;
 pub mod status;
