@@ -22,9 +22,10 @@ use serde_json::{Map, Value};
 use super::Decline;
 use crate::contexts;
 
-/// How many derived contexts the process keeps at most. Realistic documents reach a few dozen;
-/// the cap bounds the memory a hostile stream of documents could pin.
-pub const MAX_CACHED_CONTEXTS: usize = 4096;
+/// How many derived contexts the process keeps at most (each is a copy of a term table, some
+/// 20 KB). Realistic documents reach a few dozen; the cap bounds the memory a hostile stream
+/// of documents could pin to about 20 MB.
+pub const MAX_CACHED_CONTEXTS: usize = 1024;
 
 /// The context URLs the fast path accepts in a document's `@context`.
 pub const SUPPORTED_CONTEXTS: &[&str] = &[
