@@ -8,6 +8,7 @@
 pub mod bake;
 pub mod canonical;
 pub mod contexts;
+pub mod fastpath;
 pub mod jwt;
 pub mod keys;
 pub mod model;
