@@ -633,3 +633,20 @@ fn unknown_terms_without_a_vocabulary_are_dropped_like_the_generic_path_drops_th
     doc["issuer"]["extraObject"] = json!({"type": "Image", "id": "https://x.example/i.png"});
     assert_eq!(fastpath::canonical_nquads(&doc), None);
 }
+
+/// A node with two types that both bring scoped contexts gets the terms of both (JSON-LD 1.1
+/// expansion step 11: the scoped contexts are layered in the order of the type names).
+#[test]
+fn a_node_with_two_scoped_types_has_the_terms_of_both() {
+    let mut doc = badges::sample::realistic_credential("did:example:issuer", 3);
+    doc["issuer"]["type"] = serde_json::json!(["Profile", "Achievement"]);
+    doc["issuer"]["criteria"] = serde_json::json!({"narrative": "Be an issuer."});
+    doc["issuer"]["tag"] = serde_json::json!(["both"]);
+    let generic = badges::rdf::canonical_nquads(doc.to_string().as_bytes()).unwrap();
+    assert!(generic.contains("https://schema.org/keywords"), "{generic}");
+    assert!(generic.contains("<https://schema.org/email>"), "{generic}");
+    match badges::fastpath::canonical_nquads(&doc) {
+        Some(fast) => assert_eq!(fast, generic),
+        None => panic!("the fast path declined a document it should handle"),
+    }
+}
