@@ -99,3 +99,37 @@ fn unbake_png(bencher: divan::Bencher) {
     let baked = bake::bake(&badge_png(), BadgeVersion::V3, &signed_text(), &limits).unwrap();
     bencher.bench(|| bake::unbake(black_box(&baked), &limits).unwrap());
 }
+
+/// Canonical N-Quads of the credential through the fast path.
+#[divan::bench]
+fn canonicalize_fast(bencher: divan::Bencher) {
+    let doc = realistic_credential(&key().did_key(), 1);
+    bencher.bench(|| badges::fastpath::canonical_nquads(black_box(&doc)).unwrap());
+}
+
+/// The same through the generic JSON-LD processor, the fast path's oracle and fallback.
+#[divan::bench(sample_count = 20)]
+fn canonicalize_generic(bencher: divan::Bencher) {
+    let text = realistic_credential(&key().did_key(), 1).to_string();
+    bencher.bench(|| badges::rdf::canonical_nquads(black_box(text.as_bytes())).unwrap());
+}
+
+/// The whole verification procedure a verifier runs: type, official schema, proof, dates.
+#[divan::bench]
+fn verify_full_report(bencher: divan::Bencher) {
+    let key = key();
+    let mut doc = realistic_credential(&key.did_key(), 1);
+    doc.as_object_mut().unwrap().remove("credentialStatus");
+    let signed = proof::sign(&doc, &key, &options(&key)).unwrap();
+    let resolver = OfflineResolver::new();
+    let now = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+    let options = badges::verify::Options {
+        resolver: &resolver,
+        now,
+        recipient: None,
+    };
+    bencher.bench(|| {
+        let report = badges::verify::verify_credential(black_box(&signed), &options);
+        assert_eq!(report.verdict, badges::verify::Verdict::Valid);
+    });
+}

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::keys::{self, KeyPair};
 use crate::rdf::RdfError;
 use crate::resolve::{ResolveError, Resolver, without_fragment};
+use crate::{canonical, fastpath};
 
 /// The proof type of every Data Integrity proof.
 pub const DATA_INTEGRITY_PROOF: &str = "DataIntegrityProof";
@@ -139,7 +140,7 @@ pub fn create_proof(
     key: &KeyPair,
     options: &ProofOptions,
 ) -> Result<Value, ProofError> {
-    let unsecured = without_proof(doc)?;
+    let object = doc.as_object().ok_or(ProofError::NotAnObject)?;
     let mut proof = Map::new();
     proof.insert("type".into(), DATA_INTEGRITY_PROOF.into());
     proof.insert("cryptosuite".into(), EDDSA_RDFC_2022.into());
@@ -149,15 +150,13 @@ pub fn create_proof(
         options.verification_method.clone().into(),
     );
     proof.insert("proofPurpose".into(), "assertionMethod".into());
+    let mut proof = Value::Object(proof);
 
-    let mut config = proof.clone();
-    if let Some(context) = unsecured.get("@context") {
-        config.insert("@context".into(), context.clone());
-    }
-    let data = hash_data(&Value::Object(config), &Value::Object(unsecured))?;
+    let context = object.get("@context");
+    let data = hash_data(&proof, context, doc, context)?;
     let signature = key.signing_key().sign(&data);
-    proof.insert("proofValue".into(), multibase_signature(&signature).into());
-    Ok(Value::Object(proof))
+    proof["proofValue"] = multibase_signature(&signature).into();
+    Ok(proof)
 }
 
 /// Verifies every proof on a document; each entry says how one proof fared.
@@ -199,21 +198,24 @@ fn verify_one(
     let method = string_field(proof, "verificationMethod")?;
     let signature = parse_signature(string_field(proof, "proofValue")?)?;
 
-    let mut unsecured = without_proof(doc)?;
-    let mut config = proof.clone();
-    config.remove("proofValue");
-    match (suite, config.get("@context").cloned()) {
-        (Suite::Ed25519Signature2020, _) | (_, None) => {
-            if let Some(context) = unsecured.get("@context") {
-                config.insert("@context".into(), context.clone());
-            }
-        }
+    // The proof options take the document's context, unless (Data Integrity only) the proof
+    // has its own, which the document's must begin with and which then stands for both.
+    let doc_context = doc.get("@context");
+    let (config_context, unsecured_context) = match (suite, proof.get("@context")) {
+        (Suite::Ed25519Signature2020, _) | (_, None) => (doc_context, doc_context),
         (_, Some(proof_context)) => {
-            check_context_prefix(unsecured.get("@context"), &proof_context)?;
-            unsecured.insert("@context".into(), proof_context);
+            check_context_prefix(doc_context, proof_context)?;
+            (Some(proof_context), Some(proof_context))
         }
-    }
-    let data = hash_data(&Value::Object(config), &Value::Object(unsecured))?;
+    };
+    let mut config = proof.clone();
+    config.remove("@context");
+    let data = hash_data(
+        &Value::Object(config),
+        config_context,
+        doc,
+        unsecured_context,
+    )?;
 
     let resolved = resolve_key(method, resolver)?;
     if resolved.controller != issuer {
@@ -297,13 +299,42 @@ fn find_method(document: &Value, method: &str) -> Result<ResolvedKey, ProofError
     })
 }
 
-/// The bytes a proof signs: hash of the proof configuration, then hash of the document.
-fn hash_data(config: &Value, unsecured: &Value) -> Result<Vec<u8>, ProofError> {
-    let config_hash = Sha256::digest(crate::canonical::canonical_nquads(config)?);
-    let doc_hash = Sha256::digest(crate::canonical::canonical_nquads(unsecured)?);
+/// The bytes a proof signs: the hash of the proof configuration (the proof without its
+/// `proofValue`, under `config_context`), then the hash of the document without its `proof`
+/// (under `doc_context`). The fast path reads both in place; anything it declines is copied
+/// into shape for the generic path.
+fn hash_data(
+    proof: &Value,
+    config_context: Option<&Value>,
+    doc: &Value,
+    doc_context: Option<&Value>,
+) -> Result<Vec<u8>, ProofError> {
+    let same_context = doc_context == doc.get("@context");
+    let config = match config_context.and_then(|c| fastpath::canonical_proof_config(proof, c)) {
+        Some(canonical) => canonical,
+        None => {
+            let mut config = proof.as_object().cloned().unwrap_or_default();
+            config.remove("proofValue");
+            if let Some(context) = config_context {
+                config.insert("@context".into(), context.clone());
+            }
+            canonical::canonical_nquads(&Value::Object(config))?
+        }
+    };
+    let unsecured = match same_context.then(|| fastpath::canonical_nquads_without_proof(doc)) {
+        Some(Some(canonical)) => canonical,
+        _ => {
+            let mut unsecured = without_proof(doc)?;
+            match doc_context {
+                Some(context) => unsecured.insert("@context".into(), context.clone()),
+                None => unsecured.remove("@context"),
+            };
+            canonical::canonical_nquads(&Value::Object(unsecured))?
+        }
+    };
     let mut data = Vec::with_capacity(64);
-    data.extend_from_slice(&config_hash);
-    data.extend_from_slice(&doc_hash);
+    data.extend_from_slice(&Sha256::digest(config));
+    data.extend_from_slice(&Sha256::digest(unsecured));
     Ok(data)
 }
 
