@@ -47,13 +47,7 @@ fn sign_credential(bencher: divan::Bencher) {
 /// Verifying the proof of a credential Rosette issued.
 #[divan::bench]
 fn verify_credential(bencher: divan::Bencher) {
-    let key = key();
-    let signed = proof::sign(
-        &realistic_credential(&key.did_key(), 1),
-        &key,
-        &options(&key),
-    )
-    .unwrap();
+    let (key, signed) = (key(), signed_credential());
     let issuer = key.did_key();
     let resolver = OfflineResolver::new();
     bencher.bench(|| {
@@ -74,15 +68,19 @@ fn badge_png() -> Vec<u8> {
     out
 }
 
-fn signed_text() -> String {
+/// The realistic credential, signed.
+fn signed_credential() -> serde_json::Value {
     let key = key();
-    let signed = proof::sign(
+    proof::sign(
         &realistic_credential(&key.did_key(), 1),
         &key,
         &options(&key),
     )
-    .unwrap();
-    serde_json::to_string(&signed).unwrap()
+    .unwrap()
+}
+
+fn signed_text() -> String {
+    serde_json::to_string(&signed_credential()).unwrap()
 }
 
 /// Baking a signed credential into a PNG (the image bytes are kept, a chunk is added).
