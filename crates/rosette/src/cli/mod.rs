@@ -1,11 +1,71 @@
-//! The subcommands of the `rosette` command line, one module each.
+//! The `rosette` command line: one module per subcommand.
+//!
+//! Every subcommand prints one readable message and exits non-zero when something goes
+//! wrong. `rosette verify` has its own exit codes: 0 valid, 1 invalid, 2 could not check.
 
 mod artwork;
 pub mod bake;
 pub mod credential;
 pub mod demo;
 pub mod keys;
+pub mod serve;
 pub mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Verifiable digital badges for hands-on learning.
+#[derive(Debug, Parser)]
+#[command(name = "rosette", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(serve::ServeArgs),
+    /// Bring the database schema up to date and exit.
+    Migrate(serve::ServeArgs),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Sign credentials.
+    #[command(subcommand)]
+    Credential(credential::CredentialCommand),
+    /// Verify a credential: JSON, VC-JWT, or a baked PNG or SVG (OB 3.0 or 2.0).
+    Verify(verify::VerifyArgs),
+    /// Bake a credential into a PNG or SVG image.
+    Bake(bake::BakeArgs),
+    /// Print the credential baked into a PNG or SVG image.
+    Unbake(bake::UnbakeArgs),
+    /// A guided tour: sign, bake and verify a badge, and catch a forgery.
+    Demo(demo::DemoArgs),
+}
+
+/// Parses the command line and runs the subcommand.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => args.serve(),
+        Command::Migrate(args) => args.migrate(),
+        Command::Keys(cmd) => cmd.run(),
+        Command::Credential(cmd) => cmd.run(),
+        Command::Verify(args) => args.run(),
+        Command::Bake(args) => args.run(),
+        Command::Unbake(args) => args.run(),
+        Command::Demo(args) => args.run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("rosette: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
 
 use std::io::Read;
 use std::path::Path;

@@ -1,0 +1,181 @@
+//! Settings: defaults, then `rosette.toml` in the data folder, then `ROSETTE_*` environment
+//! variables, then command-line flags, each overriding the one before.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Outgoing mail settings; without them, mail is written to `DATA/outbox/`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpSettings {
+    /// The SMTP server's host name or address.
+    pub host: String,
+    /// Its port (587 for submission with STARTTLS, 25 or 1025 for a plain local relay).
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// `starttls` (the default), `tls`, or `none` (only for a relay on loopback).
+    #[serde(default = "default_smtp_security")]
+    pub security: String,
+    /// A user name, when the server wants one.
+    pub username: Option<String>,
+    /// Its password.
+    pub password: Option<String>,
+    /// The From address of Rosette's mail.
+    pub from: String,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+fn default_smtp_security() -> String {
+    "starttls".into()
+}
+
+/// Everything `rosette serve` needs to know.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Where the SQLite database, the master key and the outbox live.
+    pub data_dir: PathBuf,
+    /// The address to listen on.
+    pub listen: SocketAddr,
+    /// The URL people and verifiers reach Rosette at; credential ids are built from it.
+    pub public_url: String,
+    /// `postgres://…` to use PostgreSQL; SQLite in the data folder when absent.
+    pub database_url: Option<String>,
+    /// The key that seals issuer secret keys (base64 of 32 bytes); generated into the data
+    /// folder on first start when absent.
+    pub master_key: Option<String>,
+    /// Outgoing mail.
+    pub smtp: Option<SmtpSettings>,
+    /// Log format.
+    #[serde(default)]
+    pub log_format: LogFormat,
+}
+
+/// Overrides given on the command line.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeFlags {
+    /// The data folder (default `./rosette-data`).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// The address to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// The public URL (default http://LISTEN).
+    #[arg(long)]
+    pub public_url: Option<String>,
+    /// Log format.
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+impl Settings {
+    /// Loads the settings for a data folder and command-line overrides.
+    pub fn load(flags: &ServeFlags) -> anyhow::Result<Self> {
+        let data_dir = flags
+            .data_dir
+            .clone()
+            .or_else(|| std::env::var_os("ROSETTE_DATA_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("rosette-data"));
+        let file = data_dir.join("rosette.toml");
+        let mut builder = config::Config::builder()
+            .set_default("data_dir", data_dir.to_string_lossy().into_owned())?
+            .set_default("listen", "127.0.0.1:8080")?
+            .add_source(config::File::from(file.as_path()).required(false))
+            .add_source(config::Environment::with_prefix("ROSETTE").separator("__"));
+        if let Some(listen) = flags.listen {
+            builder = builder.set_override("listen", listen.to_string())?;
+        }
+        if let Some(url) = &flags.public_url {
+            builder = builder.set_override("public_url", url.clone())?;
+        }
+        if let Some(format) = flags.log_format {
+            let name = if format == LogFormat::Json {
+                "json"
+            } else {
+                "text"
+            };
+            builder = builder.set_override("log_format", name)?;
+        }
+        builder = builder.set_override("data_dir", data_dir.to_string_lossy().into_owned())?;
+        let raw = builder.build().context("the settings cannot be read")?;
+        let listen: SocketAddr = raw
+            .get_string("listen")?
+            .parse()
+            .context("`listen` must be an address like 127.0.0.1:8080")?;
+        let public_url = match raw.get_string("public_url") {
+            Ok(url) => url,
+            Err(_) => format!("http://{listen}"),
+        };
+        let mut settings: Settings = raw
+            .try_deserialize::<PartialSettings>()
+            .context("the settings are not valid")?
+            .complete(data_dir, listen, public_url);
+        settings.public_url = normalize_public_url(&settings.public_url)?;
+        Ok(settings)
+    }
+
+    /// The path of the SQLite database in the data folder.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("rosette.db")
+    }
+
+    /// The database URL to connect to.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => sqlite_url(&self.sqlite_path()),
+        }
+    }
+}
+
+/// The `sqlite:` URL of a database file, created when missing.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+#[derive(Deserialize)]
+struct PartialSettings {
+    database_url: Option<String>,
+    master_key: Option<String>,
+    smtp: Option<SmtpSettings>,
+    #[serde(default)]
+    log_format: LogFormat,
+}
+
+impl PartialSettings {
+    fn complete(self, data_dir: PathBuf, listen: SocketAddr, public_url: String) -> Settings {
+        Settings {
+            data_dir,
+            listen,
+            public_url,
+            database_url: self.database_url.filter(|u| !u.is_empty()),
+            master_key: self.master_key,
+            smtp: self.smtp,
+            log_format: self.log_format,
+        }
+    }
+}
+
+fn normalize_public_url(url: &str) -> anyhow::Result<String> {
+    let parsed =
+        url::Url::parse(url).with_context(|| format!("public_url {url:?} is not a URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        anyhow::bail!("public_url must be an http or https URL");
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}

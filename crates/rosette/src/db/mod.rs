@@ -1,0 +1,108 @@
+//! The database: one set of SQL for SQLite (embedded default) and PostgreSQL (for scale).
+//!
+//! Queries go through sqlx's `Any` driver, so the same SQL text runs on both engines. The
+//! schema keeps to what both read the same way: TEXT, BIGINT and BLOB/BYTEA columns, ids as
+//! UUID text, times as Unix milliseconds, JSON as text. Where the engines really differ (the
+//! job queue's row locking), [`Db::engine`] says which one is in use.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions};
+
+/// Which database engine is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// SQLite, in one file.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// The connection pool and what it connects to.
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// The pool; every query goes through it.
+    pub pool: AnyPool,
+    /// The engine.
+    pub engine: Engine,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Db {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`).
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let engine = if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Engine::Postgres
+        } else {
+            anyhow::bail!("the database URL must start with sqlite: or postgres:");
+        };
+        // Statements are not logged: their parameters may carry emails.
+        let options = AnyConnectOptions::from_str(url)
+            .context("the database URL is not valid")?
+            .disable_statement_logging();
+        let max = match engine {
+            // SQLite has one writer; a few connections let readers proceed during a write.
+            Engine::Sqlite => 8,
+            Engine::Postgres => 32,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        // WAL lets reads go on during writes; busy_timeout makes writers queue
+                        // instead of failing; foreign keys are off by default in SQLite.
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA busy_timeout = 5000",
+                            "PRAGMA foreign_keys = ON",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .context("cannot connect to the database")?;
+        Ok(Self { pool, engine })
+    }
+
+    /// Brings the schema up to date.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.engine {
+            Engine::Sqlite => &SQLITE_MIGRATIONS,
+            Engine::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .context("the database migration failed")
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// Milliseconds since the Unix epoch, the form every time is stored in.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A new random id.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,11 @@
+//! Rosette, the application: configuration, storage, the domain services, the HTTP server
+//! and the `rosette` command line. The credential work itself is the `badges` crate's.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod fetch;
+pub mod http;
+pub mod secrets;
+pub mod server;
+pub mod telemetry;

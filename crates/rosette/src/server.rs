@@ -1,0 +1,29 @@
+//! Starting the server: settings, logs, database, master key, then the HTTP listener.
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::http::{self, AppState};
+use crate::secrets::Sealer;
+
+/// Opens what the server needs (creating the data folder and migrating the database).
+pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let db = Db::connect(&settings.database_url()).await?;
+    db.migrate().await?;
+    let sealer = Sealer::load(settings.master_key.as_deref(), &settings.data_dir)?;
+    Ok(AppState::new(db, settings, sealer))
+}
+
+/// Runs the server until it is told to stop.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let listen = settings.listen;
+    let state = prepare(settings).await?;
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        public_url = %state.public_url(),
+        engine = ?state.db().engine,
+        "server started"
+    );
+    http::serve(listener, state).await
+}
