@@ -1,11 +1,14 @@
 //! Rosette, the application: configuration, storage, the domain services, the HTTP server
 //! and the `rosette` command line. The credential work itself is the `badges` crate's.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod fetch;
 pub mod http;
+pub mod org;
 pub mod secrets;
 pub mod server;
 pub mod telemetry;
+pub mod validate;

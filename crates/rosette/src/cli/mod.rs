@@ -3,6 +3,7 @@
 //! Every subcommand prints one readable message and exits non-zero when something goes
 //! wrong. `rosette verify` has its own exit codes: 0 valid, 1 invalid, 2 could not check.
 
+mod admin;
 mod artwork;
 pub mod bake;
 pub mod credential;
@@ -29,6 +30,12 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Bring the database schema up to date and exit.
     Migrate(serve::ServeArgs),
+    /// Manage organizations.
+    #[command(subcommand)]
+    Orgs(admin::OrgsCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Tokens(admin::TokensCommand),
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -51,6 +58,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => args.serve(),
         Command::Migrate(args) => args.migrate(),
+        Command::Orgs(cmd) => cmd.run(),
+        Command::Tokens(cmd) => cmd.run(),
         Command::Keys(cmd) => cmd.run(),
         Command::Credential(cmd) => cmd.run(),
         Command::Verify(args) => args.run(),
