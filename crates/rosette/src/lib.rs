@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod fetch;
 pub mod http;
+pub mod issuer;
 pub mod org;
 pub mod secrets;
 pub mod server;

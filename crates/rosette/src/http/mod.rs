@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(ops::routes())
+        .merge(crate::issuer::routes())
         .fallback(not_found)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(
@@ -141,4 +142,53 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// A JSON request body whose problems become problem details: syntax errors are 400, wrong
+/// types, missing and unknown fields are 422, each with serde's description of the spot.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    axum::Json<T>:
+        axum::extract::FromRequest<S, Rejection = axum::extract::rejection::JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
+        Ok(Self(value))
+    }
+}
+
+/// Collects field errors while a request body is checked, then fails with all of them.
+#[derive(Debug, Default)]
+pub struct Checks {
+    errors: Vec<FieldError>,
+}
+
+impl Checks {
+    /// Keeps `Ok` values and records `Err` messages against `pointer`.
+    pub fn check<T>(&mut self, pointer: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(detail) => {
+                self.errors.push(FieldError {
+                    pointer: pointer.to_owned(),
+                    detail,
+                });
+                None
+            }
+        }
+    }
+
+    /// Fails with every recorded problem, or succeeds when there were none.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::invalid(self.errors))
+        }
+    }
 }

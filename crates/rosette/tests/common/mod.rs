@@ -143,3 +143,93 @@ macro_rules! on_both_engines {
         )*
     };
 }
+
+/// A fresh organization with an API token of the given role.
+pub struct TestOrg {
+    pub id: String,
+    pub token: String,
+}
+
+impl TestApp {
+    /// Makes an organization and a token for it, directly through the services.
+    pub async fn org_with_token(&self, role: rosette::auth::Role) -> TestOrg {
+        let slug = format!("org-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let slug = rosette::validate::Slug::parse(&slug).unwrap();
+        let owner = rosette::validate::Email::parse("owner@example.org").unwrap();
+        let (org, _) = rosette::org::create(self.state.db(), &slug, "Test Org", &owner)
+            .await
+            .unwrap();
+        let (_, token) = rosette::auth::tokens::create(self.state.db(), &org.id, "test", role)
+            .await
+            .unwrap();
+        TestOrg { id: org.id, token }
+    }
+
+    /// A token of another role for an existing organization.
+    pub async fn token_for(&self, org: &TestOrg, role: rosette::auth::Role) -> String {
+        rosette::auth::tokens::create(self.state.db(), &org.id, "other", role)
+            .await
+            .unwrap()
+            .1
+    }
+
+    /// `POST path` with a JSON body and a bearer token; the status and the JSON answer.
+    pub async fn post(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(self.at(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// `GET path` with a bearer token; the status and the JSON answer.
+    pub async fn get(&self, token: &str, path: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .get(self.at(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// `PATCH path` with a JSON body and a bearer token.
+    pub async fn patch(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .patch(self.at(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
