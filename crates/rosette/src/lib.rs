@@ -1,6 +1,7 @@
 //! Rosette, the application: configuration, storage, the domain services, the HTTP server
 //! and the `rosette` command line. The credential work itself is the `badges` crate's.
 
+pub mod achievement;
 pub mod auth;
 pub mod cli;
 pub mod config;
