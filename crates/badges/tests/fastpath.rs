@@ -624,14 +624,28 @@ fn vocabulary_mapped_terms_and_types_match_the_generic_path() {
     assert_handled_and_equal(&doc);
 }
 
+/// A property no context defines would vanish from the RDF form, and with it from what a
+/// signature covers: the fast path declines, and the generic path (in safe mode) refuses.
 #[test]
-fn unknown_terms_without_a_vocabulary_are_dropped_like_the_generic_path_drops_them() {
+fn unknown_terms_without_a_vocabulary_are_refused_rather_than_dropped() {
+    for (path, value) in [
+        ("nickname", json!("Kay")),
+        ("rating", json!([4.5, true, null])),
+        (
+            "extraObject",
+            json!({"type": "Image", "id": "https://x.example/i.png"}),
+        ),
+    ] {
+        let mut doc = realistic_credential();
+        doc["issuer"][path] = value;
+        assert_eq!(fastpath::canonical_nquads(&doc), None, "{path}");
+        let err = fastpath::canonical_nquads_or_generic(&doc).unwrap_err();
+        assert!(err.to_string().contains(path), "{path}: {err}");
+    }
     let mut doc = realistic_credential();
-    doc["credentialSubject"]["nickname"] = json!("Kay");
-    doc["issuer"]["rating"] = json!([4.5, true, null]);
-    assert_handled_and_equal(&doc);
-    doc["issuer"]["extraObject"] = json!({"type": "Image", "id": "https://x.example/i.png"});
-    assert_eq!(fastpath::canonical_nquads(&doc), None);
+    doc["smuggled"] = json!("added after signing");
+    let err = badges::rdf::canonical_nquads(doc.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("smuggled"), "{err}");
 }
 
 /// A node with two types that both bring scoped contexts gets the terms of both (JSON-LD 1.1

@@ -861,10 +861,17 @@ fn every_document_expands_under_the_ob2_context_without_dropping_a_property() {
 }
 
 #[test]
-fn the_leaf_count_notices_a_term_the_context_does_not_define() {
+fn a_term_the_context_does_not_define_is_refused_and_would_otherwise_be_missed() {
     let mut doc = World::new().badge.to_json().unwrap();
     doc["undefinedTerm"] = json!("dropped by JSON-LD");
-    let quads = badges::rdf::to_quads(doc.to_string().as_bytes()).unwrap();
+    let err = badges::rdf::to_quads(doc.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("undefinedTerm"), "{err}");
+    // Without safe mode the term vanishes, and the leaf count notices the gap.
+    let lax = badges::rdf::Limits {
+        safe_mode: false,
+        ..Default::default()
+    };
+    let quads = badges::rdf::to_quads_with(doc.to_string().as_bytes(), &lax).unwrap();
     assert_eq!(quads.len() + 1, leaf_properties(&doc));
 }
 

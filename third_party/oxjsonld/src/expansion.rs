@@ -235,6 +235,8 @@ pub struct JsonLdExpansionConverter {
     is_end: bool,
     streaming: bool,
     lenient: bool,
+    /// Safe mode (Rosette patch): a property that expands to nothing is an error.
+    safe: bool,
     base_url: Option<Iri<String>>,
     context_processor: JsonLdContextProcessor,
     root_context: Arc<JsonLdContext>,
@@ -262,6 +264,7 @@ impl JsonLdExpansionConverter {
             is_end: false,
             streaming,
             lenient,
+            safe: false,
             base_url,
             context_processor: JsonLdContextProcessor {
                 processing_mode,
@@ -276,6 +279,22 @@ impl JsonLdExpansionConverter {
 
     pub fn is_end(&self) -> bool {
         self.is_end
+    }
+
+    /// Turns safe mode on or off (Rosette patch).
+    pub fn with_safe_mode(mut self, safe: bool) -> Self {
+        self.safe = safe;
+        self
+    }
+
+    /// Records, in safe mode, that a property key is about to be dropped.
+    fn drop_key(&self, key: &str, errors: &mut Vec<JsonLdSyntaxError>) {
+        if self.safe {
+            errors.push(JsonLdSyntaxError::msg_and_code(format!(
+                "the property {key:?} is not defined by the document's contexts, so it would \
+                 be dropped from the RDF form"
+            ), JsonLdErrorCode::InvalidIriMapping));
+        }
     }
 
     pub fn with_load_document_callback(
@@ -1133,6 +1152,7 @@ impl JsonLdExpansionConverter {
                             }
                         }
                     } else {
+                        self.drop_key(&key, errors);
                         self.state.push(JsonLdExpansionState::ObjectStart {
                             extra_node,
                             types,
@@ -1637,6 +1657,7 @@ impl JsonLdExpansionConverter {
                                 }
                             }
                         } else {
+                            self.drop_key(&key, errors);
                             self.state.push(JsonLdExpansionState::Object {
                                 active_context,
                                 in_property: false,

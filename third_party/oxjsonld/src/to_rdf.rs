@@ -1,5 +1,5 @@
 use crate::context::{JsonLdLoadDocumentOptions, JsonLdRemoteDocument, JsonLdTermDefinition};
-use crate::error::{JsonLdParseError, JsonLdSyntaxError};
+use crate::error::{JsonLdErrorCode, JsonLdParseError, JsonLdSyntaxError};
 use crate::expansion::{JsonLdEvent, JsonLdExpansionConverter, JsonLdValue};
 use crate::profile::{JsonLdProcessingMode, JsonLdProfile, JsonLdProfileSet};
 #[cfg(feature = "async-tokio")]
@@ -63,6 +63,7 @@ use tokio::io::AsyncRead;
 pub struct JsonLdParser {
     processing_mode: JsonLdProcessingMode,
     lenient: bool,
+    safe: bool,
     profile: JsonLdProfileSet,
     base: Option<Iri<String>>,
 }
@@ -82,6 +83,16 @@ impl JsonLdParser {
     #[inline]
     pub fn lenient(mut self) -> Self {
         self.lenient = true;
+        self
+    }
+
+    /// Fails instead of silently dropping data (Rosette patch, like jsonld.js "safe mode"):
+    /// a property that expands to no absolute IRI, or an IRI value (an `@id`, a type, a
+    /// datatype) that is not absolute, becomes an error. Signatures over the RDF form cover
+    /// only what survives expansion, so a signer or verifier must not let anything vanish.
+    #[inline]
+    pub fn safe(mut self) -> Self {
+        self.safe = true;
         self
     }
 
@@ -286,11 +297,14 @@ impl JsonLdParser {
                 self.profile.contains(JsonLdProfile::Streaming),
                 self.lenient,
                 self.processing_mode,
-            ),
+            )
+            .with_safe_mode(self.safe),
             expended_events: Vec::new(),
             to_rdf: JsonLdToRdfConverter {
                 state: vec![JsonLdToRdfState::Graph(Some(GraphName::DefaultGraph))],
                 lenient: self.lenient,
+                safe: self.safe,
+                dropped: std::cell::RefCell::new(None),
             },
             json_error: false,
         }
@@ -863,6 +877,11 @@ impl InternalJsonLdParser {
         for event in self.expended_events.drain(..) {
             self.to_rdf.convert_event(event, results);
         }
+        if let Some(value) = self.to_rdf.dropped.borrow_mut().take() {
+            errors.push(JsonLdSyntaxError::msg_and_code(format!(
+                "{value:?} is not an absolute IRI, so it would be dropped from the RDF form"
+            ), JsonLdErrorCode::InvalidIriMapping));
+        }
     }
 
     fn is_end(&self) -> bool {
@@ -901,6 +920,9 @@ enum JsonLdToRdfState {
 struct JsonLdToRdfConverter {
     state: Vec<JsonLdToRdfState>,
     lenient: bool,
+    /// Safe mode (Rosette patch): remember the first IRI that could not be converted.
+    safe: bool,
+    dropped: std::cell::RefCell<Option<String>>,
 }
 
 impl JsonLdToRdfConverter {
@@ -1241,7 +1263,11 @@ impl JsonLdToRdfConverter {
         if self.lenient {
             Some(NamedNode::new_unchecked(value))
         } else {
-            NamedNode::new(&value).ok()
+            let converted = NamedNode::new(&value).ok();
+            if converted.is_none() && self.safe {
+                self.dropped.borrow_mut().get_or_insert(value);
+            }
+            converted
         }
     }
 

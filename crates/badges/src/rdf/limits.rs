@@ -41,6 +41,11 @@ pub struct Limits {
     pub max_quads: usize,
     /// Most Hash N-Degree Quads calls during canonicalization ([`DEFAULT_MAX_HNDQ_CALLS`]).
     pub max_hndq_calls: usize,
+    /// Refuse documents that would lose data on the way to RDF: properties no context
+    /// defines, and IRIs that are not absolute (on by default). A signature covers only the
+    /// RDF form, so anything dropped could be changed or added without breaking it. Only
+    /// the JSON-LD test suite, which checks what is dropped, turns this off.
+    pub safe_mode: bool,
 }
 
 impl Default for Limits {
@@ -50,6 +55,7 @@ impl Default for Limits {
             max_depth: DEFAULT_MAX_DEPTH,
             max_quads: DEFAULT_MAX_QUADS,
             max_hndq_calls: DEFAULT_MAX_HNDQ_CALLS,
+            safe_mode: true,
         }
     }
 }

@@ -117,6 +117,9 @@ pub fn to_quads_with_loader(
     check_document(doc, limits)?;
 
     let mut parser = JsonLdParser::new();
+    if limits.safe_mode {
+        parser = parser.safe();
+    }
     if let Some(iri) = base_iri {
         parser = parser
             .with_base_iri(iri)

@@ -123,7 +123,10 @@ pub fn to_ob3(public_url: &str, achievement: &Achievement) -> badges::model::Ach
         .enumerate()
         .map(|(n, skill)| {
             // OB 3.0 requires a target URL; a skill without one points into the achievement.
-            let url = skill.url.clone().unwrap_or_else(|| format!("{id}#skill-{}", n + 1));
+            let url = skill
+                .url
+                .clone()
+                .unwrap_or_else(|| format!("{id}#skill-{}", n + 1));
             let mut alignment = badges::model::Alignment::new(skill.name.clone(), url);
             alignment.target_framework = skill.framework.clone();
             alignment.target_code = skill.code.clone();
