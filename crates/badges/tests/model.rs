@@ -158,15 +158,15 @@ fn the_vectors_the_model_does_not_read_are_endorsements_or_not_open_badges() {
         }
     }
     let endorsements = skipped.iter().filter(|(_, w)| *w == "an endorsement");
-    let names: Vec<&str> = endorsements.map(|(p, _)| p.as_str()).collect();
+    let names: Vec<&str> = endorsements
+        .map(|(p, _)| p.rsplit('/').next().unwrap())
+        .collect();
     assert_eq!(
         names,
         [
-            "test-vectors/1edtech-validator-ob30/endorsement-valid.json",
-            "test-vectors/dcc-vc-test-fixtures/\
-             v2__bothSignatureTypes__didkey__legacy-noStatus-notExpired-endorsement-withSchema.json",
-            "test-vectors/dcc-vc-test-fixtures/\
-             v2__bothSignatureTypes__didkey__legacy-noStatus-notExpired-endorsement.json",
+            "endorsement-valid.json",
+            "v2__bothSignatureTypes__didkey__legacy-noStatus-notExpired-endorsement-withSchema.json",
+            "v2__bothSignatureTypes__didkey__legacy-noStatus-notExpired-endorsement.json",
         ]
     );
     let others = skipped.iter().filter(|(_, w)| *w == "not an Open Badge");
