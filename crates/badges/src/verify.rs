@@ -199,7 +199,8 @@ fn verify_image(input: &[u8], kind: ImageKind, options: &Options<'_>) -> Report 
 
 fn verify_text(input: &[u8], prefix: &str, options: &Options<'_>) -> Report {
     let text = String::from_utf8_lossy(input);
-    let text = text.trim();
+    // Some editors start a text file with a byte order mark, which JSON readers may ignore.
+    let text = text.trim().trim_start_matches('\u{feff}').trim_start();
     if text.starts_with('{') {
         return match serde_json::from_str::<Value>(text) {
             Ok(doc) if is_ob2(&doc) => {

@@ -775,6 +775,14 @@ fn inputs_that_are_not_credentials_get_a_clear_failing_report() {
 }
 
 #[test]
+fn a_credential_saved_with_a_byte_order_mark_is_still_read_as_json() {
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend_from_slice(signed_without_status().to_string().as_bytes());
+    let report = verify_offline(&bytes);
+    expect(&report, Verdict::Valid, "proof", Outcome::Pass);
+}
+
+#[test]
 fn a_png_without_a_badge_says_that_it_carries_none() {
     let report = verify_offline(&encode_png(2, 2));
     assert!(report.format.contains("PNG"), "{}", report.format);
