@@ -1,10 +1,10 @@
 //! The Open Badges 3.0 document model: credentials, profiles, achievements and what hangs off
 //! them, as typed structs that read and write the JSON-LD form.
 //!
-//! Reading is lenient where the specification is: a `type` or `proof` may be one value or an
-//! array, an issuer may be a bare id, and VCDM 1.1 (legacy) dates are accepted. Writing follows
-//! the OB 3.0 serialization rules: `type` and `proof` are always arrays. Every struct keeps the
-//! properties it does not model in `extra`, so a document read and written again keeps them.
+//! Reading is lenient where the specification is: a `type`, a `proof` or any other list may be
+//! one value or an array, an issuer may be a bare id, and VCDM 1.1 (legacy) dates are accepted.
+//! Writing follows the OB 3.0 serialization rules: lists are always arrays. Every struct keeps
+//! the properties it does not model in `extra`, so a document read and written again keeps them.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
@@ -58,6 +58,15 @@ impl<T: PartialEq> OneOrMany<T> {
     }
 }
 
+/// Reads a list property that JSON-LD also allows as a single value (`"identifier": {…}`).
+fn one_or_many<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    OneOrMany::deserialize(d).map(|list| list.0)
+}
+
 /// Types, as a list of strings.
 pub type Types = OneOrMany<String>;
 
@@ -107,7 +116,11 @@ pub struct Credential {
     /// Who received the achievement, and what it was.
     pub credential_subject: AchievementSubject,
     /// Evidence of how it was earned.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub evidence: Vec<Evidence>,
     /// Where to check whether it was revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,7 +129,11 @@ pub struct Credential {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_schema: Option<Value>,
     /// Endorsements of this credential, embedded.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub endorsement: Vec<Value>,
     /// Proofs; written as an array.
     #[serde(default, skip_serializing_if = "OneOrMany::is_empty")]
@@ -243,13 +260,25 @@ pub struct Achievement {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub achievement_type: Option<String>,
     /// Skills and competencies it aligns to.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub alignment: Vec<Alignment>,
     /// Keywords.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub tag: Vec<String>,
     /// How results are described (e.g. the challenges of a lab track).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub result_description: Vec<ResultDescription>,
     /// Who created the achievement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -315,7 +344,11 @@ pub struct ResultDescription {
     /// The kind of result (`Status`, `Result`, `RawScore`, …).
     pub result_type: String,
     /// Values allowed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub allowed_value: Vec<String>,
     /// The value needed to earn the achievement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -338,10 +371,18 @@ pub struct AchievementSubject {
     /// The achievement.
     pub achievement: Achievement,
     /// Who the learner is, as hashed identities.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub identifier: Vec<IdentityObject>,
     /// Results the learner obtained.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub result: Vec<AchievementResult>,
     /// Properties not modelled here.
     #[serde(flatten)]
@@ -604,6 +645,35 @@ mod tests {
         );
         assert_eq!(out["somethingElse"]["kept"], true);
         assert_eq!(c.issuer.id(), "did:key:z6Mk");
+    }
+
+    #[test]
+    fn list_properties_given_as_a_single_value_are_read_as_lists_of_one() {
+        let v = serde_json::json!({
+            "@context": [contexts::CREDENTIALS_V2, contexts::OB_V3],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "issuer": "did:key:z6Mk",
+            "credentialSubject": {
+                "type": ["AchievementSubject"],
+                "identifier": {"type": "IdentityObject", "identityHash": "Ada",
+                    "identityType": "name", "hashed": false},
+                "result": {"type": ["Result"], "value": "A"},
+                "achievement": {"id": "urn:a", "type": ["Achievement"], "name": "n",
+                    "description": "d", "criteria": {"narrative": "c"}, "tag": "rust",
+                    "alignment": {"type": ["Alignment"], "targetName": "t",
+                        "targetUrl": "https://example.org/t"}}
+            },
+            "evidence": {"type": ["Evidence"], "name": "e"}
+        });
+        let c = Credential::from_json(&v).unwrap();
+        assert!(c.credential_subject.identifier[0].matches("name", "Ada"));
+        let out = c.to_json();
+        let subject = &out["credentialSubject"];
+        assert_eq!(subject["identifier"].as_array().unwrap().len(), 1);
+        assert_eq!(subject["result"].as_array().unwrap().len(), 1);
+        assert_eq!(subject["achievement"]["tag"], serde_json::json!(["rust"]));
+        assert_eq!(subject["achievement"]["alignment"][0]["targetName"], "t");
+        assert_eq!(out["evidence"][0]["name"], "e");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::bake::{self, BadgeVersion, BakeLimits, ImageKind};
-use crate::jwt::{self, JwtPublicKey};
+use crate::jwt::{self, JwtError, JwtPublicKey};
 use crate::model::{Credential, IdentityObject};
 use crate::ob2::{self, AssertionInput};
 use crate::proof::{self, ProofError};
@@ -199,7 +199,8 @@ fn verify_image(input: &[u8], kind: ImageKind, options: &Options<'_>) -> Report 
 
 fn verify_text(input: &[u8], prefix: &str, options: &Options<'_>) -> Report {
     let text = String::from_utf8_lossy(input);
-    let text = text.trim();
+    // Some editors start a text file with a byte order mark, which JSON readers may ignore.
+    let text = text.trim().trim_start_matches('\u{feff}').trim_start();
     if text.starts_with('{') {
         return match serde_json::from_str::<Value>(text) {
             Ok(doc) if is_ob2(&doc) => {
@@ -319,6 +320,12 @@ pub fn verify_jwt(token: &str, options: &Options<'_>) -> Report {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
+    if header.kid.is_none() && header.jwk.is_none() {
+        let why = "the token names no key (its header has neither `kid` nor `jwk`), so its \
+                   signature cannot be checked";
+        report.add("proof", Outcome::Fail, why);
+        return report;
+    }
     let key = match header.kid.as_deref() {
         Some(kid) => match proof::resolve_key(kid, options.resolver) {
             Ok(resolved) if resolved.controller == issuer => Some(resolved.key),
@@ -348,6 +355,21 @@ pub fn verify_jwt(token: &str, options: &Options<'_>) -> Report {
     let lookup = |_: Option<&str>, _: Option<&str>| key.map(JwtPublicKey::Ed25519);
     let verified = match jwt::verify_credential_jwt(token, &lookup, &verify_options) {
         Ok(verified) => verified,
+        // The signature and the identifying claims held and only the validity dates did not:
+        // read the token as of the date it names, and let the dates check say what is wrong.
+        Err(JwtError::Expired(at) | JwtError::NotYetValid(at)) => {
+            let at_the_date = jwt::VerifyOptions {
+                now: at,
+                ..verify_options
+            };
+            match jwt::verify_credential_jwt(token, &lookup, &at_the_date) {
+                Ok(verified) => verified,
+                Err(e) => {
+                    report.add("proof", Outcome::Fail, e.to_string());
+                    return report;
+                }
+            }
+        }
         Err(e) => {
             report.add("proof", Outcome::Fail, e.to_string());
             return report;
@@ -512,11 +534,10 @@ fn check_schema(doc: &Value, credential: &Credential, report: &mut Report) {
         Schema::AchievementCredential
     };
     // JSON-LD reads one value and a list of one alike; the schema insists on the list form
-    // for `proof`, which some issuers (the reference JavaScript stack among them) do not use.
+    // for `proof`, which some issuers (the reference JavaScript stack among them) do not use,
+    // at the top level and in the credentials embedded in it (endorsements).
     let mut listed = doc.clone();
-    if let Some(one @ Value::Object(_)) = listed.get_mut("proof") {
-        *one = Value::Array(vec![one.take()]);
-    }
+    list_single_proofs(&mut listed, 0);
     let problems = schema::check(which, &listed);
     if problems.is_empty() {
         report.add(
@@ -542,6 +563,32 @@ fn check_schema(doc: &Value, credential: &Credential, report: &mut Report) {
                 problems.join("; ")
             ),
         );
+    }
+}
+
+/// How deep [`list_single_proofs`] looks; deeper documents are left to the schema as they are.
+const MAX_PROOF_LISTING_DEPTH: usize = 32;
+
+/// Turns every single `proof` object in `value` into a list of one.
+fn list_single_proofs(value: &mut Value, depth: usize) {
+    if depth > MAX_PROOF_LISTING_DEPTH {
+        return;
+    }
+    match value {
+        Value::Object(object) => {
+            if let Some(one @ Value::Object(_)) = object.get_mut("proof") {
+                *one = Value::Array(vec![one.take()]);
+            }
+            for inner in object.values_mut() {
+                list_single_proofs(inner, depth + 1);
+            }
+        }
+        Value::Array(list) => {
+            for inner in list {
+                list_single_proofs(inner, depth + 1);
+            }
+        }
+        _ => {}
     }
 }
 

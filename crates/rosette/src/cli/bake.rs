@@ -37,7 +37,8 @@ impl BakeArgs {
         } else {
             BadgeVersion::V3
         };
-        let baked = bake::bake(&image, version, credential.trim(), &BakeLimits::default())
+        let payload = credential.trim().trim_start_matches('\u{feff}');
+        let baked = bake::bake(&image, version, payload, &BakeLimits::default())
             .with_context(|| format!("cannot bake into {}", self.image.display()))?;
         std::fs::write(&self.out, baked)
             .with_context(|| format!("cannot write {}", self.out.display()))?;

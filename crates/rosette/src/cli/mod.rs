@@ -84,6 +84,9 @@ use anyhow::Context;
 /// The most a file given on the command line may weigh before it is refused.
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The UTF-8 byte order mark.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// Reads a file, or standard input for `-` or no path.
 pub fn read_input(path: Option<&Path>) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
@@ -114,5 +117,7 @@ fn read_limited(reader: impl Read, into: &mut Vec<u8>, what: &str) -> anyhow::Re
 
 /// Parses JSON with a message that says where it went wrong.
 pub fn parse_json(bytes: &[u8], what: &str) -> anyhow::Result<serde_json::Value> {
+    // Some editors start a text file with a byte order mark, which JSON readers may ignore.
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     serde_json::from_slice(bytes).with_context(|| format!("{what} is not valid JSON"))
 }
