@@ -660,6 +660,12 @@ fn changing_any_of_several_fields_after_signing_breaks_the_proof() {
         ("an added property", |d| {
             d["awardedDate"] = json!("2026-01-01T00:00:00Z")
         }),
+        // No context defines these: JSON-LD would drop them, so a signature could not
+        // cover them; safe mode refuses the document instead of ignoring them.
+        ("an added undefined property", |d| d["extra"] = json!("smuggled")),
+        ("an undefined property inside the achievement", |d| {
+            d["credentialSubject"]["achievement"]["level"] = json!("expert")
+        }),
         ("a removed alignment", |d| {
             let list = &mut d["credentialSubject"]["achievement"]["alignment"];
             list.as_array_mut().unwrap().pop();
