@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 /// An unsigned credential issued by `issuer_id`; `n` varies its id and salt.
 pub fn realistic_credential(issuer_id: &str, n: u64) -> Value {
+    let salt = format!("f3a9c2{n}");
     let achievement = "https://badges.example.org/achievements/k8s-troubleshooter";
     json!({
         "@context": [crate::contexts::CREDENTIALS_V2, crate::contexts::OB_V3],
@@ -31,8 +32,8 @@ pub fn realistic_credential(issuer_id: &str, n: u64) -> Value {
                 "type": "IdentityObject",
                 "identityType": "emailAddress",
                 "hashed": true,
-                "salt": format!("f3a9c2{n}"),
-                "identityHash": crate::model::identity_hash("ada@example.org", &format!("f3a9c2{n}"))
+                "identityHash": crate::model::identity_hash("ada@example.org", &salt),
+                "salt": salt,
             }],
             "achievement": {
                 "id": achievement,

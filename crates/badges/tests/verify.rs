@@ -662,7 +662,9 @@ fn changing_any_of_several_fields_after_signing_breaks_the_proof() {
         }),
         // No context defines these: JSON-LD would drop them, so a signature could not
         // cover them; safe mode refuses the document instead of ignoring them.
-        ("an added undefined property", |d| d["extra"] = json!("smuggled")),
+        ("an added undefined property", |d| {
+            d["extra"] = json!("smuggled")
+        }),
         ("an undefined property inside the achievement", |d| {
             d["credentialSubject"]["achievement"]["level"] = json!("expert")
         }),
