@@ -2,7 +2,9 @@
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::email::Mailer;
 use crate::http::{self, AppState};
+use crate::jobs;
 use crate::secrets::Sealer;
 
 /// Opens what the server needs (creating the data folder and migrating the database).
@@ -11,7 +13,8 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let db = Db::connect(&settings.database_url()).await?;
     db.migrate().await?;
     let sealer = Sealer::load(settings.master_key.as_deref(), &settings.data_dir)?;
-    Ok(AppState::new(db, settings, sealer))
+    let mailer = Mailer::from_settings(&settings)?;
+    Ok(AppState::new(db, settings, sealer, mailer))
 }
 
 /// Runs the server until it is told to stop.
@@ -25,5 +28,6 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         engine = ?state.db().engine,
         "server started"
     );
+    jobs::spawn_worker(state.clone());
     http::serve(listener, state).await
 }

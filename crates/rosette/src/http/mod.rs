@@ -16,6 +16,7 @@ use tracing::Level;
 
 use crate::config::Settings;
 use crate::db::Db;
+use crate::email::Mailer;
 use crate::secrets::Sealer;
 
 pub use error::{ApiError, FieldError};
@@ -35,21 +36,29 @@ struct Inner {
     db: Db,
     settings: Settings,
     sealer: Sealer,
+    mailer: Mailer,
     metrics: ops::Metrics,
 }
 
 impl AppState {
     /// The state for a server.
-    pub fn new(db: Db, settings: Settings, sealer: Sealer) -> Self {
+    pub fn new(db: Db, settings: Settings, sealer: Sealer, mailer: Mailer) -> Self {
         let metrics = ops::Metrics::new();
+        let inner = Inner {
+            db,
+            settings,
+            sealer,
+            mailer,
+            metrics,
+        };
         Self {
-            inner: Arc::new(Inner {
-                db,
-                settings,
-                sealer,
-                metrics,
-            }),
+            inner: Arc::new(inner),
         }
+    }
+
+    /// Where mail goes.
+    pub fn mailer(&self) -> &Mailer {
+        &self.inner.mailer
     }
 
     /// The database.

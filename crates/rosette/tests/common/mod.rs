@@ -35,6 +35,12 @@ pub struct TestApp {
 
 /// Starts a server with a fresh database.
 pub async fn spawn(backend: Backend) -> TestApp {
+    spawn_with(backend, |_| {}).await
+}
+
+/// Starts a server with a fresh database and settings adjusted by `configure`. Background
+/// jobs do not run by themselves: tests run them with `rosette::jobs::run_next`.
+pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let name = format!("rosette_test_{}", uuid::Uuid::new_v4().simple());
     let data_dir = std::env::temp_dir().join(&name);
     std::fs::create_dir_all(&data_dir).unwrap();
@@ -45,7 +51,7 @@ pub async fn spawn(backend: Backend) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let url = format!("http://{address}");
-    let settings = Settings {
+    let mut settings = Settings {
         data_dir: data_dir.clone(),
         listen: address,
         public_url: url.clone(),
@@ -54,6 +60,7 @@ pub async fn spawn(backend: Backend) -> TestApp {
         smtp: None,
         log_format: LogFormat::Text,
     };
+    configure(&mut settings);
     let state = rosette::server::prepare(settings)
         .await
         .expect("the server starts");
