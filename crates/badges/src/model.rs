@@ -509,6 +509,113 @@ impl Evidence {
     }
 }
 
+/// An OB 3.0 `EndorsementCredential`: a third party vouching for a profile, an achievement
+/// or a credential.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndorsementCredential {
+    /// The JSON-LD contexts, in order.
+    #[serde(rename = "@context")]
+    pub context: Vec<Value>,
+    /// The endorsement's id.
+    pub id: String,
+    /// At least `VerifiableCredential` and `EndorsementCredential`.
+    #[serde(rename = "type")]
+    pub types: Types,
+    /// A name for the endorsement.
+    pub name: String,
+    /// A description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The endorser.
+    pub issuer: IssuerRef,
+    /// When it takes effect (VCDM 2.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    /// When it stops being valid (VCDM 2.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    /// When it was issued (VCDM 1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuance_date: Option<String>,
+    /// When it expires (VCDM 1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_date: Option<String>,
+    /// What is endorsed, and what the endorser says about it.
+    pub credential_subject: EndorsementSubject,
+    /// Where to check whether it was revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_status: Option<Value>,
+    /// Proofs; written as an array.
+    #[serde(default, skip_serializing_if = "OneOrMany::is_empty")]
+    pub proof: OneOrMany<Value>,
+    /// Properties not modelled here.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// The subject of an endorsement: the id of what is endorsed, and a comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndorsementSubject {
+    /// The endorsed profile's, achievement's or credential's id.
+    pub id: String,
+    /// Includes `EndorsementSubject`.
+    #[serde(rename = "type")]
+    pub types: Types,
+    /// What the endorser says, in Markdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endorsement_comment: Option<String>,
+    /// Properties not modelled here.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl EndorsementCredential {
+    /// A new, unsigned endorsement of `endorsed_id` by `endorser`.
+    pub fn new(
+        id: String,
+        endorser: Profile,
+        endorsed_id: String,
+        comment: Option<String>,
+    ) -> Self {
+        Self {
+            context: vec![contexts::CREDENTIALS_V2.into(), contexts::OB_V3.into()],
+            id,
+            types: types(&["VerifiableCredential", "EndorsementCredential"]),
+            name: format!(
+                "Endorsement by {}",
+                endorser.name.as_deref().unwrap_or("an endorser")
+            ),
+            description: None,
+            issuer: IssuerRef::Profile(Box::new(endorser)),
+            valid_from: None,
+            valid_until: None,
+            issuance_date: None,
+            expiration_date: None,
+            credential_subject: EndorsementSubject {
+                id: endorsed_id,
+                types: types(&["EndorsementSubject"]),
+                endorsement_comment: comment,
+                extra: Extra::new(),
+            },
+            credential_status: None,
+            proof: OneOrMany::default(),
+            extra: Extra::new(),
+        }
+    }
+
+    /// Reads an endorsement from JSON.
+    pub fn from_json(value: &Value) -> Result<Self, serde_json::Error> {
+        Self::deserialize(value)
+    }
+
+    /// The endorsement as JSON, following the OB 3.0 serialization rules.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
 impl Credential {
     /// A new, unsigned OB 3.0 credential with the contexts and types Rosette writes.
     pub fn new(id: String, issuer: Profile, subject: AchievementSubject) -> Self {

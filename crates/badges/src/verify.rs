@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use crate::bake::{self, BadgeVersion, BakeLimits, ImageKind};
 use crate::jwt::{self, JwtError, JwtPublicKey};
-use crate::model::{Credential, IdentityObject};
+use crate::model::{
+    Achievement, AchievementSubject, Credential, EndorsementCredential, IdentityObject, Profile,
+};
 use crate::ob2::{self, AssertionInput};
 use crate::proof::{self, ProofError};
 use crate::resolve::{ResolveError, Resolver};
@@ -499,28 +501,39 @@ fn read_model(doc: &Value, report: &mut Report) -> Option<Credential> {
 
 /// Endorsements have another subject; only their common parts are modelled here.
 fn endorsement_as_credential(doc: &Value, report: &mut Report) -> Option<Credential> {
-    let mut shaped = doc.clone();
-    let subject = shaped
-        .get("credentialSubject")
-        .cloned()
-        .unwrap_or(Value::Null);
-    shaped["credentialSubject"] = serde_json::json!({
-        "type": ["AchievementSubject"],
-        "achievement": {"id": subject.get("id").cloned().unwrap_or(Value::Null),
-            "type": ["Achievement"], "name": doc.get("name").cloned().unwrap_or_default(),
-            "description": "", "criteria": {}},
-    });
-    match Credential::from_json(&shaped) {
-        Ok(c) => Some(c),
+    let endorsement = match EndorsementCredential::from_json(doc) {
+        Ok(e) => e,
         Err(e) => {
-            report.add(
-                "type",
-                Outcome::Fail,
-                format!("the endorsement cannot be read: {e}"),
-            );
-            None
+            let why = format!("the endorsement cannot be read: {e}");
+            report.add("type", Outcome::Fail, why);
+            return None;
         }
-    }
+    };
+    // The checks that follow need the issuer, the name, the dates and the status, which an
+    // endorsement shares with a badge credential; its subject has no recipient.
+    let subject = &endorsement.credential_subject;
+    let achievement = Achievement::new(
+        subject.id.clone(),
+        endorsement.name.clone(),
+        String::new(),
+        String::new(),
+    );
+    let mut credential = Credential::new(
+        endorsement.id.clone(),
+        Profile::new(endorsement.issuer.id(), ""),
+        AchievementSubject::for_email(achievement, "", ""),
+    );
+    credential.credential_subject.identifier.clear();
+    credential.context = endorsement.context;
+    credential.types = endorsement.types;
+    credential.issuer = endorsement.issuer;
+    credential.name = Some(endorsement.name);
+    credential.valid_from = endorsement.valid_from;
+    credential.valid_until = endorsement.valid_until;
+    credential.issuance_date = endorsement.issuance_date;
+    credential.expiration_date = endorsement.expiration_date;
+    credential.credential_status = endorsement.credential_status;
+    Some(credential)
 }
 
 fn check_schema(doc: &Value, credential: &Credential, report: &mut Report) {

@@ -1033,3 +1033,35 @@ fn the_verdicts_read_plainly_in_the_text_report() {
         unknown.to_text()
     );
 }
+
+#[test]
+fn an_endorsement_built_with_the_model_verifies_and_a_changed_comment_does_not() {
+    use badges::model::{EndorsementCredential, Profile};
+    let key = KeyPair::from_secret_bytes(&[9; 32]);
+    let mut endorser = Profile::new(key.did_key(), "Cloud Native Guild");
+    endorser.url = Some("https://guild.example.org".into());
+    let mut endorsement = EndorsementCredential::new(
+        "urn:uuid:6f1d2c1e-9d7e-4d61-8f2b-000000000001".into(),
+        endorser,
+        "https://academy.example.org/achievements/k8s".into(),
+        Some("Rigorous and hands-on.".into()),
+    );
+    endorsement.valid_from = Some("2026-01-01T00:00:00Z".into());
+    let options = ProofOptions {
+        verification_method: key.did_key_method(),
+        created: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+    };
+    let signed = proof::sign(&endorsement.to_json(), &key, &options).unwrap();
+    let report = verify_value(&signed, &OfflineResolver::new());
+    expect(&report, Verdict::Valid, "schema", Outcome::Pass);
+    assert!(
+        report.checks[0].message.contains("endorsement"),
+        "{}",
+        report.to_text()
+    );
+
+    let mut changed = signed.clone();
+    changed["credentialSubject"]["endorsementComment"] = json!("Mediocre.");
+    let report = verify_value(&changed, &OfflineResolver::new());
+    expect(&report, Verdict::Invalid, "proof", Outcome::Fail);
+}
