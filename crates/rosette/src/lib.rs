@@ -3,16 +3,20 @@
 
 pub mod achievement;
 pub mod auth;
+pub mod award;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod email;
+pub mod event;
 pub mod fetch;
 pub mod http;
 pub mod issuer;
 pub mod jobs;
 pub mod org;
+pub mod public;
 pub mod secrets;
 pub mod server;
+pub mod status_list;
 pub mod telemetry;
 pub mod validate;

@@ -89,6 +89,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::routes())
         .merge(crate::issuer::routes())
         .merge(crate::achievement::routes())
+        .merge(crate::award::routes())
+        .merge(crate::public::routes())
         .fallback(not_found)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(

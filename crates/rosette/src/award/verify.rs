@@ -1,0 +1,236 @@
+//! `POST /api/v1/verify`: anyone may hand in a credential (JSON, a VC-JWT, or a baked PNG or
+//! SVG) and get the verification report.
+//!
+//! The endpoint is public, so it must not become a way to make this server fetch arbitrary
+//! URLs. It therefore verifies *offline with respect to the rest of the web*: the
+//! [`LocalResolver`] answers this server's own issuer documents and status lists straight from
+//! the database and refuses every other URL. A credential from another issuer still gets its
+//! structure, schema, dates and `did:key` proofs checked, and the report says which
+//! documents were not fetched (its verdict is then "indeterminate" where a key is missing).
+//! Full online checks of foreign credentials are what `rosette verify --online` is for.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, header};
+use axum::routing::post;
+use axum::{Json, Router};
+use badges::resolve::{ResolveError, Resolver, without_fragment};
+use badges::verify::{Options, Outcome, Report};
+use serde_json::{Value, json};
+use tokio::runtime::Handle;
+
+use crate::event::{self, EventKind};
+use crate::http::{ApiError, AppState};
+use crate::{issuer, status_list};
+
+/// The largest body the verify endpoint reads: a baked image of the largest size the
+/// `badges` crate unbakes, with room for the multipart envelope.
+pub const MAX_VERIFY_BYTES: usize = badges::bake::DEFAULT_MAX_FILE_BYTES + 64 * 1024;
+
+/// The route of this module, with its own body limit.
+pub fn routes() -> Router<AppState> {
+    Router::new().route(
+        "/api/v1/verify",
+        post(verify).layer(DefaultBodyLimit::max(MAX_VERIFY_BYTES)),
+    )
+}
+
+async fn verify(State(state): State<AppState>, request: Request) -> Result<Json<Report>, ApiError> {
+    let input = read_input(&state, request).await?;
+    let resolver = LocalResolver::new(state.clone(), Handle::current());
+    let report = tokio::task::spawn_blocking(move || {
+        let options = Options {
+            resolver: &resolver,
+            now: chrono::Utc::now(),
+            recipient: None,
+        };
+        badges::verify::verify_bytes(&input, &options)
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    if let Some(why) = unreadable(&report) {
+        return Err(ApiError::bad_request(why));
+    }
+    record_verification(&state, &report).await;
+    Ok(Json(report))
+}
+
+/// The bytes to verify, by content type: JSON, a JWT as text, or a multipart `file` field.
+async fn read_input(state: &AppState, request: Request) -> Result<Vec<u8>, ApiError> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    match essence {
+        "multipart/form-data" => read_file_field(state, request).await,
+        "application/json" | "text/plain" | "application/jwt" => {
+            let bytes = read_body(state, request).await?;
+            if essence == "application/json" && serde_json::from_slice::<Value>(&bytes).is_err() {
+                return Err(ApiError::bad_request("the body is not valid JSON"));
+            }
+            Ok(bytes.to_vec())
+        }
+        t if t.ends_with("+json") => read_body(state, request).await.map(|b| b.to_vec()),
+        _ => Err(ApiError::bad_request(
+            "send a credential as application/json, a VC-JWT as text/plain or \
+             application/jwt, or an image as multipart/form-data in a field named file",
+        )),
+    }
+}
+
+async fn read_body(state: &AppState, request: Request) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::bad_request(format!("the body could not be read: {}", e.body_text()))
+        }
+    })
+}
+
+async fn read_file_field(state: &AppState, request: Request) -> Result<Vec<u8>, ApiError> {
+    let mut form = Multipart::from_request(request, state)
+        .await
+        .map_err(|e| ApiError::bad_request(e.body_text()))?;
+    loop {
+        let field = form.next_field().await.map_err(multipart_error)?;
+        let Some(field) = field else {
+            return Err(ApiError::bad_request(
+                "the form has no field named file to verify",
+            ));
+        };
+        if field.name() == Some("file") {
+            return Ok(field.bytes().await.map_err(multipart_error)?.to_vec());
+        }
+    }
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        ApiError::bad_request(format!("the form could not be read: {}", e.body_text()))
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::too_large(format!(
+        "the verify endpoint reads at most {} MiB",
+        MAX_VERIFY_BYTES / (1024 * 1024)
+    ))
+}
+
+/// Why the input is not a credential at all, when the report says so: that is a bad request
+/// rather than a verdict.
+fn unreadable(report: &Report) -> Option<String> {
+    match report.checks.as_slice() {
+        [only]
+            if matches!(only.id.as_str(), "parse" | "image") && only.outcome == Outcome::Fail =>
+        {
+            Some(only.message.clone())
+        }
+        _ => None,
+    }
+}
+
+/// Appends `credential.verified` when the credential claims to be one of ours.
+async fn record_verification(state: &AppState, report: &Report) {
+    let prefix = format!("{}/credentials/", state.public_url());
+    let claimed = report
+        .credential
+        .as_ref()
+        .and_then(|c| c.get("id"))
+        .and_then(Value::as_str)
+        .and_then(|id| id.strip_prefix(&prefix));
+    let Some(award_id) = claimed else {
+        return;
+    };
+    match super::get_public(state.db(), award_id).await {
+        Ok(Some(award)) => {
+            let data = json!({"verdict": report.verdict});
+            let kind = EventKind::CredentialVerified;
+            event::record(&state.db().pool, &award.org_id, kind, &award.id, data).await;
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "a verification could not be matched to an award"),
+    }
+}
+
+/// A resolver for verifications made by this server: it answers this server's own issuer
+/// documents and status lists from the database, without HTTP, and refuses every other URL.
+///
+/// It blocks on the database, so it must be used from a blocking thread
+/// (`tokio::task::spawn_blocking`), never from async code.
+pub struct LocalResolver {
+    state: AppState,
+    runtime: Handle,
+}
+
+impl LocalResolver {
+    /// A resolver reading through `state`, running its queries on `runtime`.
+    pub fn new(state: AppState, runtime: Handle) -> Self {
+        Self { state, runtime }
+    }
+
+    fn lookup(&self, path: &str) -> anyhow::Result<Option<Value>> {
+        match path.split_once('/') {
+            Some(("issuers", id)) => self.runtime.block_on(async {
+                match issuer::get_public(self.state.db(), id).await? {
+                    Some(issuer) => issuer::document(&self.state, &issuer).await.map(Some),
+                    None => Ok(None),
+                }
+            }),
+            Some(("status", id)) => self
+                .runtime
+                .block_on(status_list::signed_credential(&self.state, id)),
+            _ => Ok(None),
+        }
+    }
+}
+
+impl Resolver for LocalResolver {
+    fn fetch_json(&self, url: &str) -> Result<Value, ResolveError> {
+        let url = without_fragment(url);
+        let prefix = format!("{}/", self.state.public_url());
+        let Some(path) = url.strip_prefix(&prefix) else {
+            return Err(ResolveError::Refused {
+                url: url.to_owned(),
+                reason: "this server's verify endpoint reads only its own documents; use \
+                         `rosette verify --online` to check credentials of other issuers"
+                    .to_owned(),
+            });
+        };
+        let fail = |reason: &str| ResolveError::Fetch {
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        match self.lookup(path) {
+            Ok(Some(document)) => Ok(document),
+            Ok(None) => Err(fail("this server has no such document")),
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), "a local document could not be read");
+                Err(fail("the document could not be read"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_lone_parse_failure_is_unreadable() {
+        let mut garbage = Report::new("unknown input");
+        garbage.add("parse", Outcome::Fail, "not a credential");
+        assert_eq!(unreadable(&garbage).as_deref(), Some("not a credential"));
+
+        let mut checked = Report::new("credential");
+        checked.add("schema", Outcome::Pass, "ok");
+        checked.add("proof", Outcome::Fail, "bad signature");
+        assert_eq!(unreadable(&checked), None);
+    }
+}
