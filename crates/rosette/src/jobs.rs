@@ -41,9 +41,10 @@ pub struct Job {
     pub attempts: i64,
 }
 
-/// Adds a job inside a transaction, to run now.
+/// Adds a job, to run now; pass the transaction of the change that needs it
+/// (`&mut *tx`).
 pub async fn enqueue(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conn: &mut sqlx::AnyConnection,
     org_id: Option<&str>,
     kind: &str,
     payload: &Value,
@@ -60,7 +61,7 @@ pub async fn enqueue(
     .bind(payload.to_string())
     .bind(now)
     .bind(MAX_ATTEMPTS)
-    .execute(&mut **tx)
+    .execute(conn)
     .await?;
     Ok(id)
 }

@@ -35,8 +35,6 @@ pub use verify::{LocalResolver, MAX_VERIFY_BYTES};
 
 /// The kind of the job that emails the learner about a new award.
 pub const EMAIL_JOB: &str = "email.award_issued";
-/// How often a queued email is tried before it is given up.
-const EMAIL_MAX_ATTEMPTS: i64 = 5;
 
 /// An award as stored.
 #[derive(Debug, Clone)]
@@ -341,18 +339,8 @@ async fn find_by_key(db: &Db, org_id: &str, key: Option<&str>) -> sqlx::Result<O
 }
 
 async fn enqueue_email(tx: &mut sqlx::AnyConnection, award: &Award) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO jobs (id, org_id, kind, payload, run_at, attempts, max_attempts, \
-         created_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $5)",
-    )
-    .bind(new_id())
-    .bind(&award.org_id)
-    .bind(EMAIL_JOB)
-    .bind(json!({"award_id": award.id}).to_string())
-    .bind(award.created_at)
-    .bind(EMAIL_MAX_ATTEMPTS)
-    .execute(tx)
-    .await?;
+    let payload = json!({"award_id": award.id});
+    crate::jobs::enqueue(tx, Some(&award.org_id), EMAIL_JOB, &payload).await?;
     Ok(())
 }
 
