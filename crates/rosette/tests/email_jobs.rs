@@ -160,7 +160,7 @@ async fn stored_award(app: &TestApp) -> String {
     .unwrap();
     let mut tx = pool.begin().await.unwrap();
     let payload = json!({"award_id": award});
-    jobs::enqueue(&mut *tx, Some(&org.id), "email.award_issued", &payload)
+    jobs::enqueue(&mut tx, Some(&org.id), "email.award_issued", &payload)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -214,7 +214,7 @@ async fn a_failing_job_is_retried_with_backoff_and_given_up_at_last(app: TestApp
     // A job of a kind nobody handles fails every time.
     let pool = &app.state.db().pool;
     let mut tx = pool.begin().await.unwrap();
-    let id = jobs::enqueue(&mut *tx, None, "no.such.kind", &json!({}))
+    let id = jobs::enqueue(&mut tx, None, "no.such.kind", &json!({}))
         .await
         .unwrap();
     tx.commit().await.unwrap();
