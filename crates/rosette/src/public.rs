@@ -3,8 +3,9 @@
 //! signed credential exactly as it was stored, and `GET /status/{list}` the signed status
 //! list credential that says whether it was revoked.
 //!
-//! The credential's human page, baked images, the VC-JWT form and Open Badges 2.0 hosting
-//! are not here yet: `/credentials/{id}` asked for HTML answers 406 until the web interface
+//! `.png` and `.svg` serve the achievement's image with the credential baked in, `.jwt` the
+//! same credential as a VC-JWT. The credential's human page and Open Badges 2.0 hosting are
+//! not here yet: `/credentials/{id}` asked for HTML answers 406 until the web interface
 //! arrives. Issuer documents (`/issuers/{id}`) belong to the issuer module.
 
 use axum::Router;
@@ -36,35 +37,129 @@ pub fn routes() -> Router<AppState> {
         .route("/status/{list}", get(status_list_document))
 }
 
-/// `GET /credentials/{id}.json`, or `GET /credentials/{id}` with a JSON `Accept`.
+/// The forms an award's credential is served in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// The signed JSON-LD, as stored.
+    Json(&'static str),
+    /// Baked into the achievement's PNG image.
+    Png,
+    /// Baked into the achievement's SVG image.
+    Svg,
+    /// A VC-JWT signed with the issuer's current key.
+    Jwt,
+}
+
+/// `GET /credentials/{id}.json|.png|.svg|.jwt`, or `GET /credentials/{id}` with a JSON
+/// `Accept`.
 async fn credential_document(
     State(state): State<AppState>,
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (id, media_type) = match file.strip_suffix(".json") {
-        Some(id) => (id, "application/ld+json"),
-        None if file.contains('.') => return Err(ApiError::not_found("credential document")),
+    let (id, form) = match file.rsplit_once('.') {
+        Some((id, "json")) => (id, Form::Json("application/ld+json")),
+        Some((id, "png")) => (id, Form::Png),
+        Some((id, "svg")) => (id, Form::Svg),
+        Some((id, "jwt")) => (id, Form::Jwt),
+        Some(_) => return Err(ApiError::not_found("credential document")),
         None => match negotiate(&headers) {
-            Some(media_type) => (file.as_str(), media_type),
+            Some(media_type) => (file.as_str(), Form::Json(media_type)),
             None => return Ok(not_acceptable()),
         },
     };
     let award = award::get_public(state.db(), id)
         .await?
         .ok_or_else(|| ApiError::not_found("credential"))?;
-    let data = json!({"format": "json"});
+    let (body, media_type) = match form {
+        // The stored text, byte for byte, as it was signed.
+        Form::Json(media_type) => (award.credential.clone().into_bytes(), media_type),
+        Form::Png | Form::Svg => (baked(&state, &award, form).await?, image_type(form)),
+        Form::Jwt => (
+            jwt(&state, &award).await?.into_bytes(),
+            "application/vc+jwt",
+        ),
+    };
+    let data = json!({"format": format_name(form)});
     let kind = EventKind::CredentialViewed;
     event::record(&state.db().pool, &award.org_id, kind, &award.id, data).await;
-    // The stored text, byte for byte, as it was signed.
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(media_type)),
         (
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=300"),
         ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
     ];
-    Ok((headers, award.credential).into_response())
+    Ok((headers, body).into_response())
+}
+
+fn format_name(form: Form) -> &'static str {
+    match form {
+        Form::Json(_) => "json",
+        Form::Png => "png",
+        Form::Svg => "svg",
+        Form::Jwt => "jwt",
+    }
+}
+
+fn image_type(form: Form) -> &'static str {
+    if form == Form::Png {
+        "image/png"
+    } else {
+        "image/svg+xml"
+    }
+}
+
+/// The achievement's image with the credential baked in (OB 3.0 baking).
+async fn baked(state: &AppState, award: &award::Award, form: Form) -> Result<Vec<u8>, ApiError> {
+    let wanted = image_type(form);
+    let image = crate::achievement::image(state.db(), &award.achievement_id).await?;
+    let Some((media_type, bytes)) = image else {
+        return Err(ApiError::not_found(
+            "image for this badge (its achievement has none)",
+        ));
+    };
+    if media_type != wanted {
+        let have = if media_type == "image/png" {
+            ".png"
+        } else {
+            ".svg"
+        };
+        return Err(ApiError::not_found(&format!(
+            "{wanted} image for this badge; its image is {media_type}, so ask for {have}"
+        )));
+    }
+    let limits = badges::bake::BakeLimits::default();
+    badges::bake::bake(
+        &bytes,
+        badges::bake::BadgeVersion::V3,
+        &award.credential,
+        &limits,
+    )
+    .map_err(ApiError::internal)
+}
+
+/// The credential as a VC-JWT signed now with the issuer's current key (the stored JSON-LD
+/// credential stays the record; the JWT carries the same credential without its proof).
+async fn jwt(state: &AppState, award: &award::Award) -> Result<String, ApiError> {
+    let issuer = crate::issuer::get(state.db(), &award.org_id, &award.issuer_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("an award's issuer is missing"))?;
+    let (key, method) = crate::issuer::signing_key(state, &issuer).await?;
+    let mut credential: serde_json::Value =
+        serde_json::from_str(&award.credential).map_err(ApiError::internal)?;
+    if let Some(object) = credential.as_object_mut() {
+        object.remove("proof");
+    }
+    let signing =
+        badges::jwt::JwtSigningKey::ed25519(key.signing_key()).map_err(ApiError::internal)?;
+    let style = badges::jwt::PayloadStyle::Vcdm2;
+    badges::jwt::sign_credential(&credential, &signing, &method, style, None)
+        .map_err(ApiError::internal)
 }
 
 /// The JSON media type the client asked for; `None` when it wants something else (HTML).

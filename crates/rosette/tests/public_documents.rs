@@ -16,6 +16,7 @@ on_both_engines!(
     the_rosette_command_verifies_online_before_and_after_revocation,
     credentials_are_served_exactly_as_signed_and_only_as_json_for_now,
     the_verify_endpoint_reports_on_json_tampered_copies_and_files,
+    baked_images_and_the_jwt_form_verify_online,
 );
 
 /// A verifier's view of the network: plain HTTP GETs to the test server.
@@ -314,4 +315,65 @@ async fn the_verify_endpoint_reports_on_json_tampered_copies_and_files(app: Test
     .unwrap()
     .get(0);
     assert_eq!(verified, 3);
+}
+
+/// Gives the award's achievement a designed SVG image through the API.
+async fn with_designed_image(app: &TestApp, token: &str, award: &Value) {
+    let path = format!(
+        "/api/v1/achievements/{}",
+        award["achievement_id"].as_str().unwrap()
+    );
+    let design = json!({"design": {"shape": "hexagon", "primary": "#4f46e5",
+        "secondary": "#e0e7ff", "icon": "terminal", "text": "OPERATOR"}});
+    let (status, body) = app.patch(token, &path, design).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn baked_images_and_the_jwt_form_verify_online(app: TestApp) {
+    let (admin, award) = awarded(&app).await;
+    let id = award["id"].as_str().unwrap();
+    let none = app
+        .client
+        .get(app.at(&format!("/credentials/{id}.svg")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 404, "no image yet");
+
+    with_designed_image(&app, &admin, &award).await;
+    let png = app
+        .client
+        .get(app.at(&format!("/credentials/{id}.png")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.status(), 404, "the image is an SVG");
+    let problem: Value = png.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains(".svg"),
+        "{problem}"
+    );
+
+    let dir = std::env::temp_dir().join(format!("rosette-forms-{id}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    for form in ["svg", "jwt"] {
+        let url = app.at(&format!("/credentials/{id}.{form}"));
+        let response = app.client.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{form}");
+        let file = dir.join(format!("badge.{form}"));
+        std::fs::write(&file, response.bytes().await.unwrap()).unwrap();
+        let output = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_rosette"))
+                .args(["verify", "--online", "--allow-http-loopback"])
+                .arg(&file)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let said = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert_eq!(output.status.code(), Some(0), "{form}: {said}");
+        assert!(said.contains("[pass] status"), "{form}: {said}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
