@@ -16,3 +16,4 @@ pub mod secrets;
 pub mod server;
 pub mod telemetry;
 pub mod validate;
+pub mod web;
