@@ -20,3 +20,4 @@ pub mod server;
 pub mod status_list;
 pub mod telemetry;
 pub mod validate;
+pub mod web;
