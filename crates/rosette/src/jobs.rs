@@ -171,6 +171,7 @@ pub async fn run_next(state: &AppState) -> Result<bool, sqlx::Error> {
 async fn handle(state: &AppState, job: &Job) -> anyhow::Result<()> {
     match job.kind.as_str() {
         "email.award_issued" => crate::email::send_award_issued(state, job).await,
+        crate::web::SIGN_IN_LINK_JOB => crate::web::send_sign_in_link(state, job).await,
         other => anyhow::bail!("unknown job kind {other}"),
     }
 }
