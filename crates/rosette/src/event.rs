@@ -5,7 +5,10 @@
 //! the change stand or fall together. Event data holds ids and verdicts, never emails,
 //! names or other personal data: events are kept longer and shown more widely than awards.
 
+use std::time::Duration;
+
 use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::db::{new_id, now_ms};
 
@@ -36,8 +39,8 @@ impl EventKind {
 
 /// Appends an event about `subject_id` (an award id, for every kind so far).
 ///
-/// Takes a connection so it can join the caller's transaction (`&mut *tx`), or stand alone
-/// on a pooled connection for events that record no change (views and verifications).
+/// Takes a connection so it joins the caller's transaction (`&mut *tx`): the record and the
+/// change stand or fall together. Events that record no change go through a [`Recorder`].
 pub async fn append(
     conn: &mut sqlx::AnyConnection,
     org_id: &str,
@@ -60,24 +63,147 @@ pub async fn append(
     Ok(())
 }
 
-/// Appends an event outside any transaction. A failure is logged and swallowed: a view or
-/// a verification must not fail because its record could not be written.
-pub async fn record(
-    pool: &sqlx::AnyPool,
-    org_id: &str,
+/// How many events one batch insert writes at most.
+const BATCH_SIZE: usize = 500;
+/// How long a recorded event may wait before its batch is written.
+const BATCH_DELAY: Duration = Duration::from_millis(250);
+/// How many events may wait for the writer; beyond that, views are not recorded (and the
+/// log says so) rather than slowing the pages down.
+const QUEUE_CAPACITY: usize = 20_000;
+
+/// An event on its way to the database.
+struct Pending {
+    id: String,
+    org_id: String,
     kind: EventKind,
-    subject_id: &str,
-    data: Value,
-) {
-    let result = async {
-        let mut conn = pool.acquire().await?;
-        append(&mut conn, org_id, kind, subject_id, data).await
+    subject_id: String,
+    data: String,
+    created_at: i64,
+}
+
+enum Command {
+    Record(Pending),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Records events that change nothing else (views and verifications) without making the
+/// request wait for a database write: they are queued and written in batches, one insert
+/// per batch, at most [`BATCH_DELAY`] after they happen.
+///
+/// A batch that fails to be written is logged and dropped: a page view must not fail, nor
+/// wait, because its record could not be written.
+#[derive(Clone)]
+pub struct Recorder {
+    queue: mpsc::Sender<Command>,
+}
+
+impl Recorder {
+    /// Starts the writer task on the current Tokio runtime.
+    pub fn spawn(pool: sqlx::AnyPool) -> Self {
+        let (queue, commands) = mpsc::channel(QUEUE_CAPACITY);
+        tokio::spawn(write_batches(pool, commands));
+        Self { queue }
     }
-    .await;
-    if let Err(e) = result {
-        tracing::warn!(error = %e, event.kind = kind.as_str(), award.id = %subject_id,
-            "an event could not be recorded");
+
+    /// Queues an event about `subject_id`.
+    pub fn record(&self, org_id: &str, kind: EventKind, subject_id: &str, data: Value) {
+        let pending = Pending {
+            id: new_id(),
+            org_id: org_id.to_owned(),
+            kind,
+            subject_id: subject_id.to_owned(),
+            data: data.to_string(),
+            created_at: now_ms(),
+        };
+        if let Err(e) = self.queue.try_send(Command::Record(pending)) {
+            let reason = match e {
+                mpsc::error::TrySendError::Full(_) => "the queue is full",
+                mpsc::error::TrySendError::Closed(_) => "the writer has stopped",
+            };
+            tracing::warn!(event.kind = kind.as_str(), reason, "an event was not recorded");
+        }
     }
+
+    /// Writes every event queued so far, and returns once they are stored.
+    pub async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.queue.send(Command::Flush(done)).await.is_ok() {
+            let _ = written.await;
+        }
+    }
+}
+
+async fn write_batches(pool: sqlx::AnyPool, mut commands: mpsc::Receiver<Command>) {
+    let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_SIZE);
+    loop {
+        // Wait for the first event of a batch, then for more until the batch is full or
+        // the delay has passed.
+        let command = match commands.recv().await {
+            Some(command) => command,
+            None => break,
+        };
+        let mut waiters = Vec::new();
+        let deadline = tokio::time::Instant::now() + BATCH_DELAY;
+        let mut next = Some(command);
+        while let Some(command) = next.take() {
+            match command {
+                Command::Record(event) => batch.push(event),
+                Command::Flush(done) => {
+                    waiters.push(done);
+                    break;
+                }
+            }
+            if batch.len() >= BATCH_SIZE {
+                break;
+            }
+            next = match tokio::time::timeout_at(deadline, commands.recv()).await {
+                Ok(Some(command)) => Some(command),
+                Ok(None) | Err(_) => None,
+            };
+        }
+        if !batch.is_empty() {
+            if let Err(e) = insert(&pool, &batch).await {
+                tracing::warn!(error = %e, events = batch.len(), "events could not be recorded");
+            }
+            batch.clear();
+        }
+        for done in waiters {
+            let _ = done.send(());
+        }
+    }
+}
+
+async fn insert(pool: &sqlx::AnyPool, batch: &[Pending]) -> sqlx::Result<()> {
+    let rows: Vec<String> = (0..batch.len())
+        .map(|i| {
+            let n = i * 6;
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO events (id, org_id, kind, subject_id, data, created_at) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for event in batch {
+        query = query
+            .bind(&event.id)
+            .bind(&event.org_id)
+            .bind(event.kind.as_str())
+            .bind(&event.subject_id)
+            .bind(&event.data)
+            .bind(event.created_at);
+    }
+    query.execute(pool).await?;
+    Ok(())
 }
 
 #[cfg(test)]

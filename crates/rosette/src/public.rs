@@ -82,7 +82,7 @@ async fn credential_document(
     };
     let data = json!({"format": format_name(form)});
     let kind = EventKind::CredentialViewed;
-    event::record(&state.db().pool, &award.org_id, kind, &award.id, data).await;
+    state.events().record(&award.org_id, kind, &award.id, data);
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(media_type)),
         (

@@ -217,6 +217,7 @@ async fn credentials_are_served_exactly_as_signed_and_only_as_json_for_now(app: 
         let response = app.client.get(app.at(missing)).send().await.unwrap();
         assert_eq!(response.status(), 404, "{missing}");
     }
+    app.state.events().flush().await;
     let viewed: i64 = sqlx::query(
         "SELECT COUNT(*) FROM events WHERE kind = 'credential.viewed' AND subject_id = $1",
     )
@@ -306,6 +307,7 @@ async fn the_verify_endpoint_reports_on_json_tampered_copies_and_files(app: Test
         .unwrap();
     assert_eq!(response.status(), 413);
 
+    app.state.events().flush().await;
     let verified: i64 = sqlx::query(
         "SELECT COUNT(*) FROM events WHERE kind = 'credential.verified' AND subject_id = $1",
     )

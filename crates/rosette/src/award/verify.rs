@@ -152,7 +152,7 @@ async fn record_verification(state: &AppState, report: &Report) {
         Ok(Some(award)) => {
             let data = json!({"verdict": report.verdict});
             let kind = EventKind::CredentialVerified;
-            event::record(&state.db().pool, &award.org_id, kind, &award.id, data).await;
+            state.events().record(&award.org_id, kind, &award.id, data);
         }
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "a verification could not be matched to an award"),

@@ -17,6 +17,7 @@ use tracing::Level;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::email::Mailer;
+use crate::event::Recorder;
 use crate::secrets::Sealer;
 
 pub use error::{ApiError, FieldError};
@@ -38,13 +39,16 @@ struct Inner {
     sealer: Sealer,
     mailer: Mailer,
     metrics: ops::Metrics,
+    events: Recorder,
 }
 
 impl AppState {
     /// The state for a server.
     pub fn new(db: Db, settings: Settings, sealer: Sealer, mailer: Mailer) -> Self {
         let metrics = ops::Metrics::new();
+        let events = Recorder::spawn(db.pool.clone());
         let inner = Inner {
+            events,
             db,
             settings,
             sealer,
@@ -59,6 +63,11 @@ impl AppState {
     /// Where mail goes.
     pub fn mailer(&self) -> &Mailer {
         &self.inner.mailer
+    }
+
+    /// Where views and verifications are recorded.
+    pub fn events(&self) -> &Recorder {
+        &self.inner.events
     }
 
     /// The database.
@@ -131,10 +140,12 @@ async fn not_found() -> ApiError {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
-    let app = router(state);
+    let app = router(state.clone());
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    // The requests are done: store the events they recorded before the process ends.
+    state.events().flush().await;
     Ok(())
 }
 
