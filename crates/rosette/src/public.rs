@@ -16,7 +16,7 @@ use axum::routing::get;
 use serde_json::json;
 
 use crate::award;
-use crate::event::{self, EventKind};
+use crate::event::EventKind;
 use crate::http::{ApiError, AppState};
 use crate::status_list;
 

@@ -19,7 +19,7 @@ use badges::verify::{Options, Outcome, Report};
 use serde_json::{Value, json};
 use tokio::runtime::Handle;
 
-use crate::event::{self, EventKind};
+use crate::event::EventKind;
 use crate::http::{ApiError, AppState};
 use crate::{issuer, status_list};
 
