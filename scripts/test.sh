@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Rosette's whole test suite, after setting up what the tests need that cargo does not
-# bring: the independent JavaScript verifier (npm packages from its lockfile).
+# bring: Debian packages (Node.js, Chromium) and the independent JavaScript verifier (npm
+# packages from its lockfile).
 #
 # Usage: scripts/test.sh [extra cargo test arguments]
 set -euo pipefail
@@ -13,11 +14,26 @@ if [ ! -d "$standards" ]; then
   exit 2
 fi
 
+# What the tests need from Debian: Node.js and npm (the independent JavaScript verifier),
+# Chromium and its WebDriver (the browser tests). Installed when missing, if we are root.
+missing=()
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "scripts/test.sh: missing ${missing[*]}: sudo apt-get install ${missing[*]}" >&2
+    exit 2
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
 # The interop verifier lives in ../shared/interop, which may be read-only: work on a copy.
 interop="$root/target/interop"
 if ! cmp -s ../shared/interop/package-lock.json "$interop/package-lock.json" \
     || [ ! -d "$interop/node_modules" ]; then
-  command -v npm >/dev/null || { echo "scripts/test.sh: npm is required (apt-get install npm)" >&2; exit 2; }
   rm -rf "$interop" && mkdir -p "$interop"
   cp -r ../shared/interop/. "$interop/"
   chmod -R u+w "$interop"

@@ -120,7 +120,11 @@ impl Recorder {
                 mpsc::error::TrySendError::Full(_) => "the queue is full",
                 mpsc::error::TrySendError::Closed(_) => "the writer has stopped",
             };
-            tracing::warn!(event.kind = kind.as_str(), reason, "an event was not recorded");
+            tracing::warn!(
+                event.kind = kind.as_str(),
+                reason,
+                "an event was not recorded"
+            );
         }
     }
 
