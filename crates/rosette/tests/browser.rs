@@ -62,4 +62,5 @@ async fn sign_in_for_the_first_time(browser: &Chromium, link: &str) {
         "signed in, the nav shows: {nav}"
     );
     assert_eq!(browser.path().await, "/");
+    assert!(browser.page_text().await.contains("Dashboard"));
 }
