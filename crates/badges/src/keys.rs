@@ -196,8 +196,14 @@ pub fn controller_document(id: &str, keys: &[PublishedKey], profile: Option<&Val
             doc.insert(k.clone(), v.clone());
         }
     }
-    if !context.iter().any(|c| c == MULTIKEY_CONTEXT) {
-        context.push(MULTIKEY_CONTEXT.into());
+    // `verificationMethod`, `assertionMethod` and `authentication` are DID Core terms: the
+    // credentials context defines them only inside proofs, so a profile's contexts leave
+    // them undefined, and a JSON-LD verifier in safe mode (the reference stack) refuses a
+    // document with undefined terms.
+    for needed in [DID_CONTEXT, MULTIKEY_CONTEXT] {
+        if !context.iter().any(|c| c == needed) {
+            context.push(needed.into());
+        }
     }
     doc.insert("@context".into(), context.into());
     doc.insert("id".into(), id.into());
@@ -375,5 +381,26 @@ mod tests {
                 .unwrap()
                 .contains(&MULTIKEY_CONTEXT.into())
         );
+    }
+
+    #[test]
+    fn a_controller_document_with_a_profile_defines_every_term_it_uses() {
+        let key = KeyPair::generate();
+        let id = "https://badges.example/issuers/1";
+        let keys = [PublishedKey {
+            id: format!("{id}#{}", key.public_multibase()),
+            key: key.verifying_key(),
+        }];
+        let profile = json!({
+            "@context": [contexts::CREDENTIALS_V2, contexts::OB_V3],
+            "id": id, "type": ["Profile"], "name": "Academy",
+            "url": "https://academy.example", "email": "badges@academy.example",
+        });
+        let doc = controller_document(id, &keys, Some(&profile));
+        // The generic JSON-LD path refuses terms no context defines (safe mode).
+        let quads = crate::rdf::to_quads(doc.to_string().as_bytes())
+            .expect("every term of the controller document is defined");
+        let assertion = "https://w3id.org/security#assertionMethod";
+        assert!(quads.iter().any(|q| q.predicate.as_str() == assertion));
     }
 }

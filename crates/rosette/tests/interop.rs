@@ -3,12 +3,20 @@
 //!
 //! Credentials signed by `rosette credential sign` must verify there and pass the official
 //! OB 3.0 JSON schema; credentials it signs must verify here, and their tampered twins must
-//! not. `scripts/test.sh` installs the verifier's npm packages and sets ROSETTE_INTEROP_DIR.
+//! not. Credentials a running server issues through its API must verify there too, with the
+//! issuer's keys fetched from the server (the verifier fetches only from loopback).
+//! `scripts/test.sh` installs the verifier's npm packages and sets ROSETTE_INTEROP_DIR.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::TestApp;
+use rosette::auth::Role;
 use serde_json::json;
+
+on_both_engines!(credentials_the_server_issues_verify_with_the_reference_stack);
 
 fn interop_dir() -> PathBuf {
     let dir = std::env::var_os("ROSETTE_INTEROP_DIR")
@@ -203,4 +211,74 @@ fn credentials_the_reference_stack_signs_verify_here_and_tampered_twins_do_not()
             "bad-{k} failed for another reason:\n{text}"
         );
     }
+}
+
+async fn credentials_the_server_issues_verify_with_the_reference_stack(app: TestApp) {
+    let org = app.org_with_token(Role::Admin).await;
+    let body = json!({"name": "Northwind Academy", "url": "https://academy.example.org",
+                      "email": "badges@academy.example.org"});
+    let (_, issuer) = app.post(&org.token, "/api/v1/issuers", body).await;
+    let body = json!({"issuer_id": issuer["id"], "name": "Kubernetes Operator",
+                      "description": "Runs production clusters.",
+                      "criteria": {"narrative": "Pass every check of the *operator* lab."},
+                      "skills": [{"name": "Kubernetes", "framework": "ESCO", "code": "k8s"}],
+                      "tags": ["cloud"], "points": 50, "valid_for_days": 365,
+                      "design": {"shape": "shield", "primary": "#0f766e",
+                                 "secondary": "#f59e0b", "icon": "cloud", "text": "K8s"}});
+    let (status, achievement) = app.post(&org.token, "/api/v1/achievements", body).await;
+    assert_eq!(status, 201, "{achievement}");
+    let body = json!({"achievement_id": achievement["id"],
+                      "recipient": {"email": "ada@example.org", "name": "Ada Lovelace"},
+                      "evidence": [{"name": "Lab report", "narrative": "All checks passed.",
+                                    "url": "https://academy.example.org/labs/1"}]});
+    let (status, award) = app.post(&org.token, "/api/v1/awards", body).await;
+    assert_eq!(status, 201, "{award}");
+    let url = award["credential_url"].as_str().unwrap();
+    let credential = app
+        .client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+
+    let parsed: serde_json::Value = serde_json::from_slice(&credential).unwrap();
+    let list_url = parsed["credentialStatus"]["statusListCredential"]
+        .as_str()
+        .unwrap();
+    let list = app
+        .client
+        .get(list_url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+
+    let dir = temp_dir(&format!("served-{}", uuid::Uuid::new_v4().simple()));
+    let (file, list_file) = (dir.join("served.json"), dir.join("status-list.json"));
+    std::fs::write(&file, &credential).unwrap();
+    std::fs::write(&list_file, &list).unwrap();
+    // The verifier fetches the issuer's controller document from the server under test, which
+    // runs on this test's runtime: wait for node off the runtime's threads.
+    let (verified, schema) = tokio::task::spawn_blocking(move || {
+        let both = [file.as_path(), list_file.as_path()];
+        (node("verify.mjs", &both), node("schema.mjs", &[&file]))
+    })
+    .await
+    .unwrap();
+    let report = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        verified.status.success(),
+        "the reference stack refused: {report}"
+    );
+    assert_eq!(report.matches("\"verified\":true").count(), 2, "{report}");
+    let report = String::from_utf8_lossy(&schema.stdout);
+    assert!(
+        schema.status.success(),
+        "the official schema refused: {report}"
+    );
 }
