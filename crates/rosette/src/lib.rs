@@ -7,6 +7,7 @@ pub mod award;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod email;
 pub mod event;
 pub mod fetch;

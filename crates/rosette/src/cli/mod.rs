@@ -10,6 +10,7 @@ pub mod credential;
 pub mod demo;
 pub mod keys;
 pub mod serve;
+mod tour;
 pub mod verify;
 
 use std::process::ExitCode;
@@ -48,7 +49,7 @@ enum Command {
     Bake(bake::BakeArgs),
     /// Print the credential baked into a PNG or SVG image.
     Unbake(bake::UnbakeArgs),
-    /// A guided tour: sign, bake and verify a badge, and catch a forgery.
+    /// Run the server with a seeded demo organization, and print how to sign in.
     Demo(demo::DemoArgs),
 }
 

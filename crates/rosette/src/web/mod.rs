@@ -33,6 +33,7 @@ use axum::routing::{any, get, post};
 use crate::http::AppState;
 
 pub use error::PageError;
+pub use login::hash_password;
 pub use mail::{SIGN_IN_LINK_JOB, send_sign_in_link};
 pub use session::SignedIn;
 
