@@ -136,30 +136,47 @@ async fn assertion_document(
     let kind = EventKind::CredentialViewed;
     state.events().record(&award.org_id, kind, &award.id, data);
 
-    let public_url = state.public_url();
     if form == Form::Json {
-        return Ok(match &award.revoked_at {
-            Some(_) => ld_json(
-                StatusCode::GONE,
-                &revocation_notice(public_url, &award)?,
-                SHORT_CACHE,
-            ),
-            None => ld_json(
-                StatusCode::OK,
-                &assertion(public_url, &award, &achievement)?,
-                SHORT_CACHE,
-            ),
-        });
+        return hosted(state.public_url(), &award, &achievement);
     }
-    let (media_type, image) = artwork(&state, &achievement).await?;
-    if Form::of_image(&media_type) != form {
+    baked(&state, &award, &achievement, form).await
+}
+
+/// The hosted Assertion, or, for a revoked award, the revocation notice with 410 Gone.
+fn hosted(
+    public_url: &str,
+    award: &Award,
+    achievement: &Achievement,
+) -> Result<Response, ApiError> {
+    Ok(match &award.revoked_at {
+        Some(_) => {
+            let notice = revocation_notice(public_url, award)?;
+            ld_json(StatusCode::GONE, &notice, SHORT_CACHE)
+        }
+        None => {
+            let document = assertion(public_url, award, achievement)?;
+            ld_json(StatusCode::OK, &document, SHORT_CACHE)
+        }
+    })
+}
+
+/// The badge image with the Assertion baked in, in the form of the achievement's image.
+async fn baked(
+    state: &AppState,
+    award: &Award,
+    achievement: &Achievement,
+    form: Form,
+) -> Result<Response, ApiError> {
+    let (media_type, image) = artwork(state, achievement).await?;
+    let have = Form::of_image(&media_type);
+    if have != form {
         return Err(ApiError::not_found(&format!(
             "{} image for this badge; its image is {media_type}, so ask for {}",
             form.extension(),
-            Form::of_image(&media_type).extension()
+            have.extension()
         )));
     }
-    let payload = assertion(public_url, &award, &achievement)?.to_string();
+    let payload = assertion(state.public_url(), award, achievement)?.to_string();
     let baked = badges::bake::bake(&image, BadgeVersion::V2, &payload, &BakeLimits::default())
         .map_err(ApiError::internal)?;
     Ok(with_headers(StatusCode::OK, &media_type, LONG_CACHE, baked))
@@ -171,11 +188,8 @@ async fn badge_class_document(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let found = find(&id, achievement::get_public(state.db(), &id), "badge class").await?;
-    let issuer = issuer::get(state.db(), &found.org_id, &found.issuer_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("an achievement's issuer is missing"))?;
     let image = badge_class_image(&state, &found).await?;
-    let document = badge_class(state.public_url(), &found, &issuer.id, image)?;
+    let document = badge_class(state.public_url(), &found, image)?;
     Ok(ld_json(StatusCode::OK, &document, LONG_CACHE))
 }
 
@@ -284,7 +298,6 @@ fn revocation_notice(public_url: &str, award: &Award) -> Result<Value, ApiError>
 fn badge_class(
     public_url: &str,
     achievement: &Achievement,
-    issuer_id: &str,
     image: String,
 ) -> Result<Value, ApiError> {
     let ob3 = achievement::to_ob3(public_url, achievement);
@@ -309,7 +322,7 @@ fn badge_class(
             url: Some(ob3.id),
             narrative: ob3.criteria.narrative,
         },
-        issuer: issuer_url(public_url, issuer_id),
+        issuer: issuer_url(public_url, &achievement.issuer_id),
         tags: ob3.tag,
         alignment,
     };
@@ -481,7 +494,7 @@ mod tests {
     #[test]
     fn a_badge_class_aligns_to_the_skills_as_the_ob3_achievement_does() {
         let image = "https://b.example/achievements/a1/image".to_owned();
-        let doc = badge_class("https://b.example", &achievement(), "i1", image).unwrap();
+        let doc = badge_class("https://b.example", &achievement(), image).unwrap();
         assert_eq!(doc["id"], "https://b.example/ob2/badges/a1");
         assert_eq!(doc["issuer"], "https://b.example/ob2/issuers/i1");
         assert_eq!(
