@@ -377,6 +377,43 @@ fn an_assertion_its_host_marks_revoked_fails_with_the_reason() {
 }
 
 #[test]
+fn a_revocation_notice_handed_in_as_json_is_confirmed_with_its_host() {
+    let world = World::new();
+    let mut resolver = world.resolver();
+    let notice = RevokedAssertion {
+        id: ASSERTION.into(),
+        reason: Some("Issued by mistake".into()),
+    }
+    .to_hosted_json()
+    .unwrap();
+    resolver.insert(ASSERTION, notice.clone());
+    let report = verify_assertion(&AssertionInput::Json(notice), &resolver, now(), None);
+    assert_status(&report, Ob2Status::Invalid);
+    assert_check(&report, "input", Outcome::Pass, "revocation notice");
+    assert_check(&report, "assertion.hosted", Outcome::Pass, ASSERTION);
+    assert_check(&report, "revocation", Outcome::Fail, "Issued by mistake");
+}
+
+#[test]
+fn a_revocation_notice_whose_host_still_serves_the_assertion_is_overruled() {
+    let world = World::new();
+    let notice = json!({"id": ASSERTION, "revoked": true});
+    let report = verify_assertion(
+        &AssertionInput::Json(notice),
+        &world.resolver(),
+        now(),
+        None,
+    );
+    assert_status(&report, Ob2Status::Valid);
+    assert_check(
+        &report,
+        "assertion.hosted_copy",
+        Outcome::Warning,
+        "differs",
+    );
+}
+
+#[test]
 fn an_expired_assertion_fails() {
     let mut world = World::new();
     world.assertion.expires = Some(at(10));
@@ -849,6 +886,12 @@ fn every_document_expands_under_the_ob2_context_without_dropping_a_property() {
         signed.assertion_json(),
         world.revocations.to_json().unwrap(),
         world.key.to_json().unwrap(),
+        RevokedAssertion {
+            id: ASSERTION.into(),
+            reason: Some("Issued by mistake".into()),
+        }
+        .to_hosted_json()
+        .unwrap(),
     ];
     for doc in docs {
         let quads = badges::rdf::to_quads(doc.to_string().as_bytes())

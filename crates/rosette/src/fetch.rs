@@ -3,7 +3,8 @@
 //! Verification is offline unless the user asks otherwise. When it is online, only HTTPS is
 //! used, except plain HTTP to a loopback address when explicitly allowed (a Rosette server on
 //! the same machine, during development). Every fetch has a timeout and a size limit, so a
-//! slow or hostile server cannot hold a verification hostage.
+//! slow or hostile server cannot hold a verification hostage. A `410 Gone` counts as an
+//! answer only when its body is an Open Badges 2.0 revocation notice.
 
 use std::io::Read;
 use std::net::IpAddr;
@@ -72,21 +73,39 @@ impl HttpResolver {
             )
             .send()
             .map_err(|e| fail(e.without_url().to_string()))?;
-        if !response.status().is_success() {
-            return Err(fail(format!("the server answered {}", response.status())));
+        let status = response.status();
+        let gone = status == reqwest::StatusCode::GONE;
+        if !status.is_success() && !gone {
+            return Err(fail(format!("the server answered {status}")));
         }
-        let mut body = Vec::new();
-        response
-            .take(MAX_DOCUMENT_BYTES + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| fail(e.to_string()))?;
-        if body.len() as u64 > MAX_DOCUMENT_BYTES {
-            return Err(fail(format!(
-                "the document is larger than {MAX_DOCUMENT_BYTES} bytes"
-            )));
+        let body = read_limited(response).map_err(fail)?;
+        // OB 2.0 hosts answer a revoked hosted assertion with 410 Gone and a body that says
+        // so; that body is the answer a verification needs, any other 410 is a failure.
+        if gone && !is_revocation_notice(&body) {
+            return Err(fail(format!("the server answered {status}")));
         }
         Ok(body)
     }
+}
+
+/// The response body, refused past [`MAX_DOCUMENT_BYTES`].
+fn read_limited(response: reqwest::blocking::Response) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    response
+        .take(MAX_DOCUMENT_BYTES + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| e.to_string())?;
+    if body.len() as u64 > MAX_DOCUMENT_BYTES {
+        return Err(format!(
+            "the document is larger than {MAX_DOCUMENT_BYTES} bytes"
+        ));
+    }
+    Ok(body)
+}
+
+/// Whether a body is an OB 2.0 revocation notice (a JSON object with `"revoked": true`).
+fn is_revocation_notice(body: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(body).is_ok_and(|doc| badges::ob2::is_revocation_notice(&doc))
 }
 
 impl Resolver for HttpResolver {
@@ -128,5 +147,17 @@ mod tests {
         assert!(dev.check_url("http://[::1]:8080/x").is_ok());
         assert!(dev.check_url("http://localhost/x").is_ok());
         assert!(dev.check_url("http://10.0.0.1/x").is_err());
+    }
+
+    #[test]
+    fn only_a_body_that_says_revoked_is_a_revocation_notice() {
+        assert!(is_revocation_notice(
+            br#"{"id": "https://i.example/a/1", "revoked": true}"#
+        ));
+        assert!(!is_revocation_notice(
+            br#"{"id": "https://i.example/a/1", "revoked": false}"#
+        ));
+        assert!(!is_revocation_notice(br#"{"title": "Gone"}"#));
+        assert!(!is_revocation_notice(b"<html>Gone</html>"));
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Each input struct is plain data (with `serde` derives so the app can store or receive it)
 //! and `to_json` checks it against the OB 2.0 rules before writing the JSON-LD: every `id` is
-//! an HTTPS URL (a signed assertion may use `urn:uuid:` instead, as the spec recommends),
+//! an HTTPS URL (a signed assertion may use `urn:uuid:` instead, as the spec recommends; plain
+//! http is accepted only to a loopback host, for a server under development),
 //! other links are web URLs, images are URLs or `data:image/` URIs, and dates are written in
 //! UTC as `2026-01-02T03:04:05Z`. OB 2.0 calls awards "assertions" and achievements "badge
 //! classes"; those words are kept here because they are the names in the documents.
@@ -15,14 +16,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::json::{
-    decode_pem, format_datetime, is_https_url, is_image_data_uri, is_urn_uuid, is_web_url,
+    decode_pem, format_datetime, is_https_or_loopback_url, is_image_data_uri, is_urn_uuid,
+    is_web_url,
 };
 use super::{CONTEXT, hash_email};
 
 /// Why an OB 2.0 document could not be built or signed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Ob2BuildError {
-    /// An identifier is not an HTTPS URL.
+    /// An identifier is not an HTTPS URL (nor plain http to a loopback host).
     #[error("{field} must be an HTTPS URL, but it is {value:?}")]
     NotHttps {
         /// The property, as named in the document.
@@ -52,8 +54,8 @@ pub enum Ob2BuildError {
     /// The criteria have neither a narrative nor a URL.
     #[error("the criteria need a narrative, a URL, or both")]
     EmptyCriteria,
-    /// An evidence entry has neither a URL nor a narrative.
-    #[error("each evidence entry needs a URL or a narrative")]
+    /// An evidence entry has no URL, narrative, name or description.
+    #[error("each evidence entry needs a URL, a narrative, a name or a description")]
     EmptyEvidence,
     /// The recipient email does not look like an email address.
     #[error("{0:?} is not an email address")]
@@ -456,7 +458,14 @@ impl Assertion {
 
 impl Evidence {
     fn to_json(&self) -> Result<Value, Ob2BuildError> {
-        if self.url.is_none() && self.narrative.is_none() {
+        // OB 2.0 makes every Evidence property optional; an entry that says nothing at all is
+        // still refused, as it can only be a mistake.
+        let said = |text: &Option<String>| text.as_deref().is_some_and(|t| !t.trim().is_empty());
+        let empty = self.url.is_none()
+            && !said(&self.narrative)
+            && !said(&self.name)
+            && !said(&self.description);
+        if empty {
             return Err(Ob2BuildError::EmptyEvidence);
         }
         let mut doc = Map::new();
@@ -489,6 +498,19 @@ impl RevocationList {
             revoked.push(Value::Object(item));
         }
         doc.insert("revokedAssertions".into(), Value::Array(revoked));
+        Ok(Value::Object(doc))
+    }
+}
+
+impl RevokedAssertion {
+    /// What the host of a revoked hosted assertion serves at the assertion's `id` in place of
+    /// the assertion: the id, `revoked: true` and the reason, if one is given. OB 2.0 lets a
+    /// revoked assertion keep only these properties; hosts send it with HTTP status 410 Gone.
+    pub fn to_hosted_json(&self) -> Result<Value, Ob2BuildError> {
+        https("id", &self.id)?;
+        let mut doc = header("Assertion", &self.id);
+        doc.insert("revoked".into(), json!(true));
+        optional_text(&mut doc, "revocationReason", &self.reason);
         Ok(Value::Object(doc))
     }
 }
@@ -574,7 +596,7 @@ fn one_or_array(values: &[String]) -> Value {
 }
 
 fn https<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Ob2BuildError> {
-    if is_https_url(value) {
+    if is_https_or_loopback_url(value) {
         Ok(value)
     } else {
         Err(Ob2BuildError::NotHttps {
@@ -596,7 +618,7 @@ fn web_url<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Ob2BuildE
 }
 
 fn checked_image<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Ob2BuildError> {
-    if is_https_url(value) || is_image_data_uri(value) {
+    if is_https_or_loopback_url(value) || is_image_data_uri(value) {
         Ok(value)
     } else {
         Err(Ob2BuildError::NotImage {
@@ -669,6 +691,66 @@ mod tests {
             badge.to_json(),
             Err(Ob2BuildError::NotHttps { field: "id", .. })
         ));
+    }
+
+    #[test]
+    fn plain_http_ids_are_accepted_only_on_loopback_hosts() {
+        let mut badge = badge_class();
+        badge.id = "http://127.0.0.1:8080/badges/1".into();
+        badge.issuer = "http://127.0.0.1:8080/issuer".into();
+        badge.image = "http://127.0.0.1:8080/badges/1.png".into();
+        assert!(badge.to_json().is_ok());
+        badge.id = "http://badges.example/badges/1".into();
+        assert!(matches!(
+            badge.to_json(),
+            Err(Ob2BuildError::NotHttps { field: "id", .. })
+        ));
+    }
+
+    #[test]
+    fn evidence_may_be_just_a_name_but_not_nothing() {
+        let named = Evidence {
+            name: Some("Lab run".into()),
+            ..Evidence::default()
+        };
+        assert_eq!(
+            named.to_json().unwrap(),
+            json!({"type": "Evidence", "name": "Lab run"})
+        );
+        let blank = Evidence {
+            narrative: Some("  ".into()),
+            ..Evidence::default()
+        };
+        assert_eq!(blank.to_json(), Err(Ob2BuildError::EmptyEvidence));
+    }
+
+    #[test]
+    fn a_revoked_assertion_is_hosted_as_its_id_the_flag_and_the_reason() {
+        let revoked = RevokedAssertion {
+            id: "https://issuer.example/assertions/1".into(),
+            reason: Some("Issued by mistake".into()),
+        };
+        assert_eq!(
+            revoked.to_hosted_json().unwrap(),
+            json!({
+                "@context": CONTEXT,
+                "type": "Assertion",
+                "id": "https://issuer.example/assertions/1",
+                "revoked": true,
+                "revocationReason": "Issued by mistake",
+            })
+        );
+        let unexplained = RevokedAssertion {
+            reason: None,
+            ..revoked
+        };
+        assert!(
+            unexplained
+                .to_hosted_json()
+                .unwrap()
+                .get("revocationReason")
+                .is_none()
+        );
     }
 
     #[test]

@@ -7,9 +7,23 @@ use serde_json::Value;
 /// The largest PEM text accepted for a key; an RSA-8192 public key is under 2 KiB.
 pub const MAX_PEM_BYTES: usize = 16 * 1024;
 
-/// Whether `s` is an absolute `https://` URL with a host.
-pub fn is_https_url(s: &str) -> bool {
-    url::Url::parse(s).is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some())
+/// Whether `s` is an `https://` URL, or a plain `http://` URL to a loopback host
+/// (127.0.0.0/8, `[::1]`, `localhost`).
+///
+/// The loopback exception lets a server under development publish documents that a verifier
+/// on the same machine fetches (`rosette verify --allow-http-loopback`); nobody else can reach
+/// such an address, so it cannot stand for a public issuer.
+pub fn is_https_or_loopback_url(s: &str) -> bool {
+    url::Url::parse(s).is_ok_and(|u| match u.scheme() {
+        "https" => u.host_str().is_some(),
+        "http" => match u.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        },
+        _ => false,
+    })
 }
 
 /// Whether `s` is an absolute `http://` or `https://` URL with a host.
@@ -214,9 +228,14 @@ mod tests {
 
     #[test]
     fn url_kinds_are_told_apart() {
-        assert!(is_https_url("https://a.example/x"));
-        assert!(!is_https_url("http://a.example/x"));
         assert!(is_web_url("http://a.example/x"));
+        assert!(is_https_or_loopback_url("https://a.example/x"));
+        assert!(is_https_or_loopback_url("http://127.0.0.1:8080/x"));
+        assert!(is_https_or_loopback_url("http://[::1]/x"));
+        assert!(is_https_or_loopback_url("http://LOCALHOST/x"));
+        assert!(!is_https_or_loopback_url("http://a.example/x"));
+        assert!(!is_https_or_loopback_url("http://127.0.0.1.evil.example/x"));
+        assert!(!is_https_or_loopback_url("http://10.0.0.1/x"));
         assert!(!is_web_url("ftp://a.example/x"));
         assert!(is_id_iri("urn:uuid:2f1a3c1e-0000-4000-8000-000000000000"));
         assert!(!is_id_iri("not a url"));

@@ -26,7 +26,9 @@ pub use build::{
     RevocationList, RevokedAssertion, Verification, VerificationPolicy, rsa_signing_key,
     sign_assertion,
 };
-pub use verify::{AssertionInput, Ob2Check, Ob2Report, Ob2Status, Outcome, verify_assertion};
+pub use verify::{
+    AssertionInput, Ob2Check, Ob2Report, Ob2Status, Outcome, is_revocation_notice, verify_assertion,
+};
 
 /// The JSON-LD context every OB 2.0 document Rosette writes starts with.
 pub const CONTEXT: &str = crate::contexts::OB_V2;

@@ -206,7 +206,7 @@ impl Run<'_> {
             Start::Signed { payload, jws } => (payload, Some(jws)),
         };
         self.report.assertion = Some(assertion.clone());
-        if is_revoked_in_place(&assertion) {
+        if is_revocation_notice(&assertion) {
             return self.fail_revoked_in_place(&assertion);
         }
 
@@ -295,12 +295,17 @@ impl Run<'_> {
             (VerificationKind::Signed, _) => {
                 "a signed assertion must be verified from its JWS; the JSON alone has no signature"
             }
-            (VerificationKind::Hosted, Some(id)) if is_web_url(id) => {
-                self.push(
-                    "input",
-                    Outcome::Pass,
-                    "a hosted assertion was given as JSON",
-                );
+            // A revocation notice keeps only id and revoked; its host still has the last word.
+            (kind, Some(id))
+                if is_web_url(id)
+                    && (kind == VerificationKind::Hosted || is_revocation_notice(doc)) =>
+            {
+                let given = if kind == VerificationKind::Hosted {
+                    "a hosted assertion was given as JSON"
+                } else {
+                    "a hosted assertion's revocation notice was given as JSON"
+                };
+                self.push("input", Outcome::Pass, given);
                 return Some(Start::Hosted {
                     claimed: Some(doc.clone()),
                     id: id.to_owned(),
@@ -698,8 +703,13 @@ fn verification_kind(doc: &Value) -> VerificationKind {
     }
 }
 
-fn is_revoked_in_place(assertion: &Value) -> bool {
-    assertion.get("revoked").and_then(Value::as_bool) == Some(true)
+/// Whether a document is an assertion its host marks revoked (`"revoked": true`): what an OB
+/// 2.0 host serves, usually with HTTP status 410 Gone, at the id of a revoked hosted assertion.
+///
+/// An HTTP [`Resolver`] should hand such a 410 body back as the document rather than fail the
+/// fetch, so the verification reports the revocation instead of "could not fetch".
+pub fn is_revocation_notice(doc: &Value) -> bool {
+    doc.get("revoked").and_then(Value::as_bool) == Some(true)
 }
 
 /// Splits and decodes a compact JWS: header object, payload object, signed parts.

@@ -96,6 +96,8 @@ pub struct AwardResponse {
     credential_url: String,
     /// The award's public page.
     public_url: String,
+    /// The award as an Open Badges 2.0 hosted assertion.
+    ob2_assertion_url: String,
     status: AwardStatus,
     achievement_id: String,
     recipient: RecipientResponse,
@@ -127,6 +129,7 @@ fn respond(state: &AppState, award: Award) -> AwardResponse {
         status: award.status_at(now_ms()),
         credential_url: format!("{public_url}.json"),
         public_url,
+        ob2_assertion_url: crate::ob2::assertion_url(state.public_url(), &award.id),
         id: award.id,
         achievement_id: award.achievement_id,
         recipient: RecipientResponse {

@@ -100,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::achievement::routes())
         .merge(crate::award::routes())
         .merge(crate::public::routes())
+        .merge(crate::ob2::routes())
         .merge(crate::web::routes())
         .fallback(not_found)
         .with_state(state.clone())
