@@ -214,7 +214,8 @@ async fn read_limited(
 }
 
 /// Whether an address is on the public internet: not private, loopback, link-local,
-/// unspecified, shared (carrier-grade NAT), documentation, broadcast or multicast.
+/// unspecified, shared (carrier-grade NAT), documentation, broadcast or multicast, nor an
+/// IPv6 form (mapped, NAT64) of such an IPv4 address.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
@@ -241,11 +242,19 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let segments = ip.segments();
+    // NAT64 (64:ff9b::/96) reaches the IPv4 address in its last 32 bits.
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        let [.., a, b, c, d] = ip.octets();
+        return is_public_v4(Ipv4Addr::new(a, b, c, d));
+    }
+    let documentation = segments[0] == 0x2001 && segments[1] == 0x0db8;
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_unique_local()
         || ip.is_unicast_link_local()
-        || ip.is_multicast())
+        || ip.is_multicast()
+        || documentation)
 }
 
 #[cfg(test)]
@@ -281,6 +290,8 @@ mod tests {
             "fd00::1",
             "fe80::1",
             "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "2001:db8::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
