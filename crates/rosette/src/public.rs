@@ -1,15 +1,27 @@
-//! The public credential documents that verifiers and wallets fetch, without signing in:
-//! `GET /credentials/{id}.json` (or `/credentials/{id}` asking for JSON-LD) serves an award's
-//! signed credential exactly as it was stored, and `GET /status/{list}` the signed status
-//! list credential that says whether it was revoked.
+//! What anyone may see without signing in: the public credential documents that verifiers
+//! and wallets fetch, and the pages people read.
 //!
-//! `.png` and `.svg` serve the achievement's image with the credential baked in, `.jwt` the
-//! same credential as a VC-JWT. The credential's human page and Open Badges 2.0 hosting are
-//! not here yet: `/credentials/{id}` asked for HTML answers 406 until the web interface
-//! arrives. Issuer documents (`/issuers/{id}`) belong to the issuer module.
+//! `GET /credentials/{id}.json` (or `/credentials/{id}` asking for JSON-LD) serves an award's
+//! signed credential exactly as it was stored; `.png` and `.svg` the achievement's image with
+//! the credential baked in, `.jwt` the same credential as a VC-JWT; and `GET /status/{list}`
+//! the signed status list credential that says whether it was revoked.
+//!
+//! People get pages: `/credentials/{id}` asked for anything but JSON is the credential's page
+//! with its live verification status ([`credential_page`]), `/issuers/{id}` asked for HTML
+//! the issuer's profile ([`issuer_page`]; the route and its JSON belong to the issuer
+//! module), and `/verify` lets anyone check a badge file, text or address
+//! ([`verify_page`]). The pages have a layout of their own, without the signed-in
+//! navigation, and render Markdown from credentials only through [`markdown`], which keeps
+//! raw HTML and unsafe links out. Open Badges 2.0 hosting is not here yet.
+
+mod credential_page;
+mod issuer_page;
+mod markdown;
+mod page;
+mod verify_page;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -35,7 +47,17 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/credentials/{file}", get(credential_document))
         .route("/status/{list}", get(status_list_document))
+        .route(
+            "/verify",
+            get(verify_page::verify_form)
+                .post(verify_page::verify_posted)
+                .layer(DefaultBodyLimit::max(award::MAX_VERIFY_BYTES)),
+        )
 }
+
+pub use credential_page::render_at as credential_page_at;
+pub use issuer_page::show as issuer_page;
+pub use markdown::to_safe_html;
 
 /// The forms an award's credential is served in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +72,8 @@ enum Form {
     Jwt,
 }
 
-/// `GET /credentials/{id}.json|.png|.svg|.jwt`, or `GET /credentials/{id}` with a JSON
-/// `Accept`.
+/// `GET /credentials/{id}.json|.png|.svg|.jwt`, `GET /credentials/{id}` with a JSON
+/// `Accept`, or the credential's page for any other `Accept`.
 async fn credential_document(
     State(state): State<AppState>,
     Path(file): Path<String>,
@@ -65,7 +87,7 @@ async fn credential_document(
         Some(_) => return Err(ApiError::not_found("credential document")),
         None => match negotiate(&headers) {
             Some(media_type) => (file.as_str(), Form::Json(media_type)),
-            None => return Ok(not_acceptable()),
+            None => return Ok(credential_page::show(&state, &file).await),
         },
     };
     let award = award::get_public(state.db(), id)
@@ -177,19 +199,20 @@ fn negotiate(headers: &HeaderMap) -> Option<&'static str> {
     JSON_MEDIA_TYPES.into_iter().find(|t| asked.contains(t))
 }
 
-/// A 406 problem detail. `ApiError` has no 406 because only this page needs one, and only
-/// until the credential's HTML page exists.
-fn not_acceptable() -> Response {
-    let problem = json!({
-        "type": "about:blank",
-        "title": "Not acceptable",
-        "status": 406,
-        "detail": "this credential is available as JSON (Accept: application/ld+json, or add \
-                   .json to the URL); its web page arrives with the web interface",
-    });
-    let content_type = HeaderValue::from_static("application/problem+json");
-    let headers = [(header::CONTENT_TYPE, content_type)];
-    (StatusCode::NOT_ACCEPTABLE, headers, problem.to_string()).into_response()
+/// Whether the client asked for a page rather than a document: it names `text/html` and no
+/// JSON type. Stricter than the credential route's rule (where anything but JSON gets the
+/// page) because verifiers resolving an issuer's keys may send no `Accept`, or `*/*`.
+pub fn prefers_html(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let names_html = accept
+        .split(',')
+        .filter_map(|part| part.split(';').next())
+        .any(|t| matches!(t.trim(), "text/html" | "application/xhtml+xml"));
+    names_html && negotiate(headers).is_none()
 }
 
 /// `GET /status/{list}`: the signed `BitstringStatusListCredential`.
@@ -225,7 +248,7 @@ mod tests {
     }
 
     #[test]
-    fn json_ld_clients_get_the_credential_and_browsers_do_not_yet() {
+    fn json_ld_clients_get_the_credential_and_browsers_get_the_page() {
         let wallet = accept("application/vc+ld+json, application/json;q=0.5");
         assert_eq!(negotiate(&wallet).unwrap(), "application/vc+ld+json");
         let fetcher = accept("application/ld+json, application/json;q=0.9, */*;q=0.1");
@@ -233,5 +256,17 @@ mod tests {
         let browser = accept("text/html,application/xhtml+xml,*/*;q=0.8");
         assert_eq!(negotiate(&browser), None);
         assert_eq!(negotiate(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn only_clients_naming_html_prefer_the_issuer_page() {
+        assert!(prefers_html(&accept(
+            "text/html,application/xhtml+xml,*/*;q=0.8"
+        )));
+        assert!(!prefers_html(&accept("*/*")));
+        assert!(!prefers_html(&HeaderMap::new()));
+        assert!(!prefers_html(&accept(
+            "application/ld+json, text/html;q=0.1"
+        )));
     }
 }

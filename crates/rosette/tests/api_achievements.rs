@@ -5,7 +5,7 @@ mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::{TestApp, TestOrg};
+use common::{TestApp, TestOrg, png};
 use rosette::auth::Role;
 use serde_json::{Value, json};
 
@@ -48,18 +48,6 @@ fn achievement(issuer_id: &str) -> Value {
         "description": "Writes safe, idiomatic Rust.",
         "criteria": {"narrative": "Pass the **labs** of the Rust track."},
     })
-}
-
-fn png(width: u32, height: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, width, height);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().unwrap();
-    let pixels: Vec<u8> = (0..width * height * 4).map(|n| (n % 251) as u8).collect();
-    writer.write_image_data(&pixels).unwrap();
-    writer.finish().unwrap();
-    out
 }
 
 fn data_url(media_type: &str, bytes: &[u8]) -> String {

@@ -14,7 +14,7 @@ use sqlx::Row;
 on_both_engines!(
     an_issued_credential_verifies_over_http_until_it_is_revoked,
     the_rosette_command_verifies_online_before_and_after_revocation,
-    credentials_are_served_exactly_as_signed_and_only_as_json_for_now,
+    credentials_are_served_exactly_as_signed_and_browsers_get_the_page,
     the_verify_endpoint_reports_on_json_tampered_copies_and_files,
     baked_images_and_the_jwt_form_verify_online,
 );
@@ -157,7 +157,7 @@ async fn the_rosette_command_verifies_online_before_and_after_revocation(app: Te
     assert!(said.contains("revoked"), "{said}");
 }
 
-async fn credentials_are_served_exactly_as_signed_and_only_as_json_for_now(app: TestApp) {
+async fn credentials_are_served_exactly_as_signed_and_browsers_get_the_page(app: TestApp) {
     let (_, award) = awarded(&app).await;
     let id = award["id"].as_str().unwrap();
     let stored: String = sqlx::query("SELECT credential FROM awards WHERE id = $1")
@@ -199,14 +199,14 @@ async fn credentials_are_served_exactly_as_signed_and_only_as_json_for_now(app: 
         .send()
         .await;
     let html = html.unwrap();
-    assert_eq!(html.status(), 406);
-    assert_eq!(html.headers()["content-type"], "application/problem+json");
-    let problem: Value = html.json().await.unwrap();
+    assert_eq!(html.status(), 200);
+    let content_type = html.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
     assert!(
-        problem["detail"]
-            .as_str()
+        html.text()
+            .await
             .unwrap()
-            .contains("web interface")
+            .contains("id=\"credential-status\"")
     );
 
     for missing in [
@@ -226,7 +226,7 @@ async fn credentials_are_served_exactly_as_signed_and_only_as_json_for_now(app: 
     .await
     .unwrap()
     .get(0);
-    assert_eq!(viewed, 4);
+    assert_eq!(viewed, 5);
 }
 
 async fn the_verify_endpoint_reports_on_json_tampered_copies_and_files(app: TestApp) {

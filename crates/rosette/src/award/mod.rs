@@ -31,7 +31,10 @@ use crate::status_list;
 use crate::validate::Email;
 
 pub use api::routes;
-pub use verify::{LocalResolver, MAX_VERIFY_BYTES};
+pub use verify::{
+    LocalResolver, MAX_VERIFY_BYTES, Verification, VerifyError, read_form, report_at,
+    verify_submission,
+};
 
 /// The kind of the job that emails the learner about a new award.
 pub const EMAIL_JOB: &str = "email.award_issued";
@@ -93,6 +96,36 @@ impl Award {
         } else {
             AwardStatus::Active
         }
+    }
+}
+
+/// The longest revocation reason public pages show; a longer one is more likely an internal
+/// note than a public statement.
+pub const MAX_PUBLIC_REASON_CHARS: usize = 200;
+
+impl Award {
+    /// The revocation reason, when it is safe to show on public pages. Reasons are written
+    /// for the organization, so one that might identify or reach a person is kept private:
+    /// anything naming the learner or holding an email address, a link or a long number
+    /// (a phone or account number), and anything longer than [`MAX_PUBLIC_REASON_CHARS`].
+    pub fn public_revocation_reason(&self) -> Option<&str> {
+        let reason = self.revocation_reason.as_deref()?.trim();
+        let lower = reason.to_lowercase();
+        let names_learner = self
+            .recipient_name
+            .as_deref()
+            .map(str::trim)
+            .is_some_and(|name| !name.is_empty() && lower.contains(&name.to_lowercase()));
+        // A very short local part ("jo") would match most words, and says little on its own.
+        let local_part = self.recipient_email.split('@').next().unwrap_or_default();
+        let private = names_learner
+            || (local_part.len() >= 3 && lower.contains(local_part))
+            || reason.contains('@')
+            || lower.contains("://")
+            || lower.contains("www.")
+            || reason.chars().filter(char::is_ascii_digit).count() > 6;
+        let fits = !reason.is_empty() && reason.chars().count() <= MAX_PUBLIC_REASON_CHARS;
+        (fits && !private).then_some(reason)
     }
 }
 
@@ -500,6 +533,36 @@ mod tests {
             award(Some(50), Some(10)).status_at(100),
             AwardStatus::Revoked
         );
+    }
+
+    #[test]
+    fn only_impersonal_revocation_reasons_are_public() {
+        let revoked = |reason: &str| Award {
+            recipient_name: Some("Ada Lovelace".into()),
+            revocation_reason: Some(reason.into()),
+            ..award(None, Some(1))
+        };
+        let said = |reason: &str| {
+            revoked(reason)
+                .public_revocation_reason()
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            said(" Issued by mistake. ").as_deref(),
+            Some("Issued by mistake.")
+        );
+        for private in [
+            "ada lovelace asked for it",
+            "duplicate of ada's award",
+            "see ops@example.org",
+            "see https://intranet.example/ticket",
+            "call +44 20 7946 0000",
+            "",
+        ] {
+            assert_eq!(said(private), None, "{private}");
+        }
+        assert_eq!(said(&"x".repeat(MAX_PUBLIC_REASON_CHARS + 1)), None);
+        assert_eq!(award(None, Some(1)).public_revocation_reason(), None);
     }
 
     #[test]

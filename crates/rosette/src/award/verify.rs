@@ -1,5 +1,6 @@
 //! `POST /api/v1/verify`: anyone may hand in a credential (JSON, a VC-JWT, or a baked PNG or
-//! SVG) and get the verification report.
+//! SVG) and get the verification report. [`verify_submission`] is the procedure it shares
+//! with the public `/verify` page, and [`report_at`] the one credential pages use.
 //!
 //! The endpoint is public, so it must not become a way to make this server fetch arbitrary
 //! URLs. It therefore verifies *offline with respect to the rest of the web*: the
@@ -37,22 +38,87 @@ pub fn routes() -> Router<AppState> {
 
 async fn verify(State(state): State<AppState>, request: Request) -> Result<Json<Report>, ApiError> {
     let input = read_input(&state, request).await?;
+    Ok(Json(verify_submission(&state, input).await?.report))
+}
+
+/// Why something handed in for verification got no report.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// More than [`MAX_VERIFY_BYTES`].
+    #[error("at most {} MiB can be verified at once", MAX_VERIFY_BYTES / (1024 * 1024))]
+    TooLarge,
+    /// Not a credential at all, or a body or form that could not be read.
+    #[error("{0}")]
+    Unreadable(String),
+    /// The verification could not run on our side.
+    #[error("the verification could not be finished: {0}")]
+    Internal(String),
+}
+
+impl From<VerifyError> for ApiError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::TooLarge => ApiError::too_large(e.to_string()),
+            VerifyError::Unreadable(why) => ApiError::bad_request(why),
+            VerifyError::Internal(_) => ApiError::internal(e),
+        }
+    }
+}
+
+/// A verification of something handed in: the report, and the award of this server the
+/// credential claims to be, when there is one.
+#[derive(Debug)]
+pub struct Verification {
+    /// The report.
+    pub report: Report,
+    /// The award whose id the credential carries (its proof decides whether it is that one).
+    pub award: Option<super::Award>,
+}
+
+/// Verifies what someone handed in (a credential as JSON, a VC-JWT, or a baked PNG or SVG)
+/// as `POST /api/v1/verify` and the `/verify` page both do: now, with this server's own
+/// documents read locally, and recording the verification when the credential is ours.
+/// Input that is not a credential at all is [`VerifyError::Unreadable`], not a report.
+pub async fn verify_submission(
+    state: &AppState,
+    input: Vec<u8>,
+) -> Result<Verification, VerifyError> {
+    let report = report_at(state, input, chrono::Utc::now()).await?;
+    if let Some(why) = unreadable(&report) {
+        return Err(VerifyError::Unreadable(why));
+    }
+    let award = match claimed_award(state, &report).await {
+        Ok(award) => award,
+        Err(e) => {
+            tracing::warn!(error = %e, "a verification could not be matched to an award");
+            None
+        }
+    };
+    if let Some(award) = &award {
+        let data = json!({"verdict": report.verdict});
+        let kind = EventKind::CredentialVerified;
+        state.events().record(&award.org_id, kind, &award.id, data);
+    }
+    Ok(Verification { report, award })
+}
+
+/// The verification report of `input` as of `now`, with a [`LocalResolver`]; records nothing.
+pub async fn report_at(
+    state: &AppState,
+    input: Vec<u8>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Report, VerifyError> {
     let resolver = LocalResolver::new(state.clone(), Handle::current());
-    let report = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let options = Options {
             resolver: &resolver,
-            now: chrono::Utc::now(),
+            now,
             recipient: None,
         };
         badges::verify::verify_bytes(&input, &options)
     })
     .await
-    .map_err(ApiError::internal)?;
-    if let Some(why) = unreadable(&report) {
-        return Err(ApiError::bad_request(why));
-    }
-    record_verification(&state, &report).await;
-    Ok(Json(report))
+    .map_err(|e| VerifyError::Internal(e.to_string()))
 }
 
 /// The bytes to verify, by content type: JSON, a JWT as text, or a multipart `file` field.
@@ -65,7 +131,14 @@ async fn read_input(state: &AppState, request: Request) -> Result<Vec<u8>, ApiEr
         .to_ascii_lowercase();
     let essence = content_type.split(';').next().unwrap_or_default().trim();
     match essence {
-        "multipart/form-data" => read_file_field(state, request).await,
+        "multipart/form-data" => {
+            let fields = read_form(state, request).await?;
+            let file = fields.into_iter().find(|(name, _)| name == "file");
+            let (_, bytes) = file.ok_or_else(|| {
+                ApiError::bad_request("the form has no field named file to verify")
+            })?;
+            Ok(bytes)
+        }
         "application/json" | "text/plain" | "application/jwt" => {
             let bytes = read_body(state, request).await?;
             if essence == "application/json" && serde_json::from_slice::<Value>(&bytes).is_err() {
@@ -73,7 +146,7 @@ async fn read_input(state: &AppState, request: Request) -> Result<Vec<u8>, ApiEr
             }
             Ok(bytes.to_vec())
         }
-        t if t.ends_with("+json") => read_body(state, request).await.map(|b| b.to_vec()),
+        t if t.ends_with("+json") => Ok(read_body(state, request).await?.to_vec()),
         _ => Err(ApiError::bad_request(
             "send a credential as application/json, a VC-JWT as text/plain or \
              application/jwt, or an image as multipart/form-data in a field named file",
@@ -81,46 +154,42 @@ async fn read_input(state: &AppState, request: Request) -> Result<Vec<u8>, ApiEr
     }
 }
 
-async fn read_body(state: &AppState, request: Request) -> Result<Bytes, ApiError> {
+async fn read_body(state: &AppState, request: Request) -> Result<Bytes, VerifyError> {
     Bytes::from_request(request, state).await.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
+            VerifyError::TooLarge
         } else {
-            ApiError::bad_request(format!("the body could not be read: {}", e.body_text()))
+            let why = format!("the body could not be read: {}", e.body_text());
+            VerifyError::Unreadable(why)
         }
     })
 }
 
-async fn read_file_field(state: &AppState, request: Request) -> Result<Vec<u8>, ApiError> {
+/// Every named field of a multipart form, in order, within the route's body limit.
+pub async fn read_form(
+    state: &AppState,
+    request: Request,
+) -> Result<Vec<(String, Vec<u8>)>, VerifyError> {
     let mut form = Multipart::from_request(request, state)
         .await
-        .map_err(|e| ApiError::bad_request(e.body_text()))?;
-    loop {
-        let field = form.next_field().await.map_err(multipart_error)?;
-        let Some(field) = field else {
-            return Err(ApiError::bad_request(
-                "the form has no field named file to verify",
-            ));
-        };
-        if field.name() == Some("file") {
-            return Ok(field.bytes().await.map_err(multipart_error)?.to_vec());
+        .map_err(|e| VerifyError::Unreadable(e.body_text()))?;
+    let mut fields = Vec::new();
+    while let Some(field) = form.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let bytes = field.bytes().await.map_err(multipart_error)?;
+        if !name.is_empty() {
+            fields.push((name, bytes.to_vec()));
         }
     }
+    Ok(fields)
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> VerifyError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large()
+        VerifyError::TooLarge
     } else {
-        ApiError::bad_request(format!("the form could not be read: {}", e.body_text()))
+        VerifyError::Unreadable(format!("the form could not be read: {}", e.body_text()))
     }
-}
-
-fn too_large() -> ApiError {
-    ApiError::too_large(format!(
-        "the verify endpoint reads at most {} MiB",
-        MAX_VERIFY_BYTES / (1024 * 1024)
-    ))
 }
 
 /// Why the input is not a credential at all, when the report says so: that is a bad request
@@ -136,8 +205,8 @@ fn unreadable(report: &Report) -> Option<String> {
     }
 }
 
-/// Appends `credential.verified` when the credential claims to be one of ours.
-async fn record_verification(state: &AppState, report: &Report) {
+/// The award of this server whose credential id the report's credential carries.
+async fn claimed_award(state: &AppState, report: &Report) -> sqlx::Result<Option<super::Award>> {
     let prefix = format!("{}/credentials/", state.public_url());
     let claimed = report
         .credential
@@ -145,17 +214,9 @@ async fn record_verification(state: &AppState, report: &Report) {
         .and_then(|c| c.get("id"))
         .and_then(Value::as_str)
         .and_then(|id| id.strip_prefix(&prefix));
-    let Some(award_id) = claimed else {
-        return;
-    };
-    match super::get_public(state.db(), award_id).await {
-        Ok(Some(award)) => {
-            let data = json!({"verdict": report.verdict});
-            let kind = EventKind::CredentialVerified;
-            state.events().record(&award.org_id, kind, &award.id, data);
-        }
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "a verification could not be matched to an award"),
+    match claimed {
+        Some(award_id) => super::get_public(state.db(), award_id).await,
+        None => Ok(None),
     }
 }
 

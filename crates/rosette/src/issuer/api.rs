@@ -167,11 +167,16 @@ async fn rotate_issuer_key(
     Ok(Json(super::document(&state, &issuer).await?))
 }
 
-/// `GET /issuers/{id}`: the issuer's Profile with its keys (a controller document).
+/// `GET /issuers/{id}`: the issuer's Profile with its keys (a controller document); browsers
+/// asking for HTML get the issuer's public page instead.
 async fn issuer_document(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+    headers: axum::http::HeaderMap,
+) -> Result<axum::response::Response, ApiError> {
+    if crate::public::prefers_html(&headers) {
+        return Ok(crate::public::issuer_page(&state, &id).await);
+    }
     let issuer = super::get_public(state.db(), &id)
         .await?
         .ok_or_else(|| ApiError::not_found("issuer"))?;
@@ -179,7 +184,8 @@ async fn issuer_document(
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/ld+json")],
         Json(document),
-    ))
+    )
+        .into_response())
 }
 
 /// The issuer of the caller's organization with this id; another organization's is 404.

@@ -154,6 +154,13 @@ async fn page_layer(mut request: Request, next: Next) -> Response {
         // Pages carry CSRF tokens and, once, API token secrets: no cache may keep them.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    security_headers(headers);
+    response
+}
+
+/// The headers every HTML page gets, signed in or public: the content policy, no sniffing,
+/// no referrer beyond this site, no framing.
+pub fn security_headers(headers: &mut axum::http::HeaderMap) {
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -167,5 +174,4 @@ async fn page_layer(mut request: Request, next: Next) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
 }

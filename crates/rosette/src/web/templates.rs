@@ -45,6 +45,35 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("awards.html", include_str!("../../templates/awards.html")),
     ("members.html", include_str!("../../templates/members.html")),
     ("tokens.html", include_str!("../../templates/tokens.html")),
+    // The public pages (no sign-in), with their own layout.
+    (
+        "public_base.html",
+        include_str!("../../templates/public_base.html"),
+    ),
+    (
+        "public_error.html",
+        include_str!("../../templates/public_error.html"),
+    ),
+    (
+        "public_status.html",
+        include_str!("../../templates/public_status.html"),
+    ),
+    (
+        "public_checks.html",
+        include_str!("../../templates/public_checks.html"),
+    ),
+    (
+        "public_credential.html",
+        include_str!("../../templates/public_credential.html"),
+    ),
+    (
+        "public_issuer.html",
+        include_str!("../../templates/public_issuer.html"),
+    ),
+    (
+        "public_verify.html",
+        include_str!("../../templates/public_verify.html"),
+    ),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {

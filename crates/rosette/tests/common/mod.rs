@@ -240,3 +240,16 @@ impl TestApp {
         )
     }
 }
+
+/// A valid RGBA PNG of the given size, for achievement images.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    let pixels: Vec<u8> = (0..width * height * 4).map(|n| (n % 251) as u8).collect();
+    writer.write_image_data(&pixels).unwrap();
+    writer.finish().unwrap();
+    out
+}
