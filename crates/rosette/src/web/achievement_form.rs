@@ -326,7 +326,11 @@ impl AchievementForm {
             "The criteria",
             achievement::MAX_CRITERIA_CHARS,
         ));
-        let kind = achievement::achievement_type(&self.achievement_type);
+        // As in the API, no type is the default one.
+        let kind = match self.achievement_type.trim() {
+            "" => Ok(achievement::DEFAULT_ACHIEVEMENT_TYPE.to_owned()),
+            kind => achievement::achievement_type(kind),
+        };
         let achievement_type = p.keep(kind.map_err(|e| labelled("The achievement type", &e)));
         NewAchievement {
             issuer_id: issuer_id.unwrap_or_default(),

@@ -281,13 +281,30 @@ async fn form_page(
         can_edit => can_edit, ..common };
         return render("achievement_new.html", signed_in.page("achievements", page));
     };
+    let page = context! {
+        ..edit_context(state, signed_in, achievement, can_edit).await?, ..common
+    };
+    render(
+        "achievement_edit.html",
+        signed_in.page("achievements", page),
+    )
+}
+
+/// What the edit page adds to the form: the achievement, and the award form while it can
+/// be awarded by this person.
+async fn edit_context(
+    state: &AppState,
+    signed_in: &SignedIn,
+    achievement: &Achievement,
+    can_edit: bool,
+) -> Result<Value, PageError> {
     let awardable = achievement.is_awardable();
     let award = if awardable && can_edit {
         awards::award_section(state, signed_in, Some(&achievement.id)).await?
     } else {
         context! {}
     };
-    let page = context! {
+    Ok(context! {
         action => format!("/manage/achievements/{}", achievement.id),
         editing => true,
         can_edit => can_edit && awardable,
@@ -300,12 +317,8 @@ async fn form_page(
             updated_at => achievement.updated_at,
             image_version => image_version(achievement),
         },
-        ..context! { ..award, ..common }
-    };
-    render(
-        "achievement_edit.html",
-        signed_in.page("achievements", page),
-    )
+        ..award
+    })
 }
 
 /// The limits the form's fields show (the service checks them again).
@@ -344,10 +357,7 @@ fn redirect_to(id: &str, notice: &str) -> Response {
 fn notice(key: &str) -> Option<&'static str> {
     match key {
         "created" => Some("The achievement was created. It can be awarded now."),
-        "saved" => Some(
-            "Saved. Credentials already issued are not changed: each keeps the achievement as \
-             it was when it was signed.",
-        ),
+        "saved" => Some("Saved. Credentials already issued are not changed."),
         "archived" => Some("The achievement was archived. It can no longer be awarded or changed."),
         _ => None,
     }

@@ -179,21 +179,7 @@ pub async fn create_award(
                     .into_response(),
             )
         }
-        Err(e) if e.status() == StatusCode::CONFLICT => {
-            // The key made another award: this form is stale. Offer a fresh one.
-            let fresh = AwardForm {
-                idempotency_key: new_key(),
-                ..form
-            };
-            let errors = [
-                "This form was already used to make another award, so nothing \
-                           was awarded now. Check the fields and send the form again to make \
-                           this award."
-                    .to_owned(),
-            ];
-            let page = form_page(&state, &signed_in, &fresh, &errors).await?;
-            Ok((StatusCode::CONFLICT, page).into_response())
-        }
+        Err(e) if e.status() == StatusCode::CONFLICT => stale(&state, &signed_in, form).await,
         Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
             let errors = [
                 "The achievement can no longer be awarded: it or its issuer was \
@@ -418,6 +404,26 @@ fn service_error(error: ApiError) -> PageError {
         s if s.is_client_error() => PageError::bad_request("The request cannot be used."),
         _ => PageError::internal("the award service failed (its cause is logged above)"),
     }
+}
+
+/// The answer when a form's key already made another award: the form again, with a fresh
+/// key, saying that nothing was awarded.
+async fn stale(
+    state: &AppState,
+    signed_in: &SignedIn,
+    form: AwardForm,
+) -> Result<Response, PageError> {
+    let fresh = AwardForm {
+        idempotency_key: new_key(),
+        ..form
+    };
+    let errors = [
+        "This form was already used to make another award, so nothing was \
+                   awarded now. Check the fields and send the form again to make this award."
+            .to_owned(),
+    ];
+    let page = form_page(state, signed_in, &fresh, &errors).await?;
+    Ok((StatusCode::CONFLICT, page).into_response())
 }
 
 async fn invalid(
