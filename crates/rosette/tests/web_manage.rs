@@ -20,6 +20,7 @@ on_both_engines!(
     analysts_read_but_neither_create_award_nor_revoke_and_authors_do_not_revoke,
     another_organizations_achievements_and_awards_are_not_found,
     forms_without_the_csrf_token_are_refused_and_change_nothing,
+    long_lists_come_in_pages_with_a_next_link,
 );
 
 /// Creates an issuer through its form; returns its id.
@@ -820,4 +821,73 @@ async fn forms_without_the_csrf_token_are_refused_and_change_nothing(app: TestAp
     assert_eq!(kept.name, "Kept");
     assert!(kept.archived_at.is_none());
     assert_eq!(verdict(&app, &award_id).await, "valid");
+}
+
+/// The "Next page" link of a list page, if it has one.
+fn next_link(page: &Page, path: &str) -> Option<String> {
+    let marker = format!("href=\"{path}?");
+    let start = page.body.find(&marker)? + "href=\"".len();
+    let end = page.body[start..].find('"')?;
+    Some(page.body[start..start + end].replace("&amp;", "&"))
+}
+
+async fn long_lists_come_in_pages_with_a_next_link(app: TestApp) {
+    let (browser, org) = owner_browser(&app).await;
+    let issuer_id = issuer(&app, &browser, &org.id).await;
+    let first = create(&browser, &issuer_id, "Paged 00").await;
+    let caller = rosette::auth::Caller {
+        org_id: org.id.clone(),
+        role: Role::Author,
+        actor: rosette::auth::Actor::User("test".into()),
+    };
+    for n in 1..=50 {
+        let new = rosette::achievement::NewAchievement {
+            issuer_id: issuer_id.clone(),
+            name: format!("Paged {n:02}"),
+            description: "One of many.".into(),
+            criteria: "Be counted.".into(),
+            achievement_type: "Badge".into(),
+            skills: Vec::new(),
+            tags: Vec::new(),
+            points: 0,
+            valid_for_days: None,
+            artwork: None,
+        };
+        rosette::achievement::create(app.state.db(), &org.id, new)
+            .await
+            .unwrap();
+        let award = rosette::award::NewAward {
+            achievement_id: first.clone(),
+            recipient_email: rosette::validate::Email::parse(&format!("l{n}@example.org")).unwrap(),
+            recipient_name: None,
+            evidence: Vec::new(),
+            idempotency_key: None,
+        };
+        rosette::award::create(&app.state, &caller, award)
+            .await
+            .unwrap();
+    }
+    award(&browser, &first, "l0@example.org").await;
+
+    let page = browser.get("/manage/achievements?q=paged").await;
+    assert_eq!(
+        page.body
+            .matches("<td><a href=\"/manage/achievements/")
+            .count(),
+        50
+    );
+    assert!(page.body.contains("Paged 50") && !page.body.contains("Paged 00"));
+    let next = next_link(&page, "/manage/achievements").expect("a next page");
+    assert!(next.contains("q=paged"), "{next}");
+    let rest = browser.get(&next).await;
+    assert!(rest.body.contains("Paged 00") && !rest.body.contains("Paged 50"));
+    assert_eq!(next_link(&rest, "/manage/achievements"), None);
+
+    let awards = browser.get("/manage/awards").await;
+    assert_eq!(awards.body.matches(">Details</a>").count(), 50);
+    assert!(awards.body.contains("l0@example.org") && !awards.body.contains("l1@example.org"));
+    let next = next_link(&awards, "/manage/awards").expect("a next page");
+    let rest = browser.get(&next).await;
+    assert_eq!(rest.body.matches(">Details</a>").count(), 1);
+    assert!(rest.body.contains("l1@example.org"));
 }
