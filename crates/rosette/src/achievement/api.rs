@@ -249,6 +249,7 @@ async fn list_achievements(
     let filter = ListFilter {
         issuer_id: query.issuer_id,
         include_archived: query.include_archived.unwrap_or(false),
+        name_contains: None,
         cursor: cursor.flatten(),
         limit: limit.unwrap_or(super::DEFAULT_PAGE),
     };

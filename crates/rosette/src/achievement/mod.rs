@@ -352,6 +352,8 @@ pub struct ListFilter {
     pub issuer_id: Option<String>,
     /// Archived ones too.
     pub include_archived: bool,
+    /// Only those whose name contains this text, ignoring ASCII case.
+    pub name_contains: Option<String>,
     /// Continue after this position (from a previous page's `next_cursor`).
     pub cursor: Option<Cursor>,
     /// At most this many (1 to [`MAX_PAGE`]).
@@ -406,6 +408,10 @@ pub async fn list(db: &Db, org_id: &str, filter: &ListFilter) -> anyhow::Result<
     if !filter.include_archived {
         sql.push_str(" AND archived_at IS NULL");
     }
+    if filter.name_contains.is_some() {
+        sql.push_str(&format!(" AND LOWER(name) LIKE ${next} ESCAPE '\\'"));
+        next += 1;
+    }
     if filter.cursor.is_some() {
         let (at, id) = (next, next + 1);
         sql.push_str(&format!(
@@ -418,6 +424,9 @@ pub async fn list(db: &Db, org_id: &str, filter: &ListFilter) -> anyhow::Result<
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org_id);
     if let Some(issuer_id) = &filter.issuer_id {
         query = query.bind(issuer_id);
+    }
+    if let Some(text) = &filter.name_contains {
+        query = query.bind(like_pattern(text));
     }
     if let Some(cursor) = &filter.cursor {
         query = query.bind(cursor.created_at).bind(&cursor.id);
@@ -435,6 +444,20 @@ pub async fn list(db: &Db, org_id: &str, filter: &ListFilter) -> anyhow::Result<
         None
     };
     Ok(Page { items, next_cursor })
+}
+
+/// A `LIKE` pattern matching names that contain `text` (lower-cased, with `%`, `_` and the
+/// escape character itself taken literally).
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// Changes an achievement; an archived one cannot be changed.
@@ -709,6 +732,12 @@ mod tests {
         }
         let long = format!("ext:{}", "a".repeat(MAX_EXT_TYPE_CHARS));
         assert!(achievement_type(&long).is_err());
+    }
+
+    #[test]
+    fn name_searches_take_wildcards_literally() {
+        assert_eq!(like_pattern("Rust"), "%rust%");
+        assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
     }
 
     #[test]

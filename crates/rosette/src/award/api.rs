@@ -224,7 +224,7 @@ fn evidence_item(checks: &mut Checks, i: usize, e: &EvidenceRequest) -> Option<E
     })
 }
 
-fn evidence_url(url: &str) -> Result<String, String> {
+pub(crate) fn evidence_url(url: &str) -> Result<String, String> {
     if url.len() > MAX_URL {
         return Err(format!("the url must be at most {MAX_URL} bytes"));
     }
@@ -325,7 +325,7 @@ async fn revoke_award(
     Ok(Json(respond(&state, award)))
 }
 
-fn reason(text: &str) -> Result<String, String> {
+pub(crate) fn reason(text: &str) -> Result<String, String> {
     let reason = validate::text(text, "the reason", MAX_REASON)?;
     if reason.is_empty() {
         return Err("the reason must not be empty".to_owned());

@@ -30,7 +30,11 @@ use crate::issuer::{self, Issuer};
 use crate::status_list;
 use crate::validate::Email;
 
-pub use api::routes;
+pub use api::{
+    MAX_EVIDENCE, MAX_EVIDENCE_NAME, MAX_EVIDENCE_NARRATIVE, MAX_IDEMPOTENCY_KEY, MAX_REASON,
+    MAX_RECIPIENT_NAME, routes,
+};
+pub(crate) use api::{evidence_url, reason};
 pub use verify::{
     LocalResolver, MAX_VERIFY_BYTES, Verification, VerifyError, read_form, report_at,
     verify_submission,

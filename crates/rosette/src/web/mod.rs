@@ -1,5 +1,5 @@
 //! The organization's web interface: server-rendered HTML pages for the people who run an
-//! organization (sign-in, dashboard, issuers, members, API tokens).
+//! organization (sign-in, dashboard, issuers, achievements, awards, members, API tokens).
 //!
 //! Pages are minijinja templates embedded in the binary (see [`templates`]). People sign in
 //! with a password or a one-time emailed link and get a server-side session (see
@@ -11,7 +11,11 @@
 //! session cookie when the session extractor asks for one.
 
 mod account;
+mod achievement_form;
+mod achievements;
+mod awards;
 mod error;
+mod form;
 mod issuers;
 mod login;
 mod mail;
@@ -24,7 +28,7 @@ mod tokens;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -42,6 +46,8 @@ pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// The stylesheet, embedded.
 const APP_CSS: &str = include_str!("../../assets/app.css");
+/// The badge designer's live preview, embedded.
+const DESIGNER_JS: &str = include_str!("../../assets/designer.js");
 
 /// The Content-Security-Policy of every page: nothing but our own files, no inline code.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
@@ -72,8 +78,33 @@ pub fn routes() -> Router<AppState> {
             "/manage/issuers/{id}",
             get(issuers::edit_issuer).post(issuers::update_issuer),
         )
-        .route("/manage/achievements", get(pages::achievements))
-        .route("/manage/awards", get(pages::awards))
+        .route(
+            "/manage/achievements",
+            get(achievements::list_achievements)
+                .post(achievements::create_achievement)
+                .layer(DefaultBodyLimit::max(achievements::MAX_UPLOAD_BYTES)),
+        )
+        .route(
+            "/manage/achievements/new",
+            get(achievements::new_achievement),
+        )
+        .route(
+            "/manage/achievements/{id}",
+            get(achievements::edit_achievement)
+                .post(achievements::update_achievement)
+                .layer(DefaultBodyLimit::max(achievements::MAX_UPLOAD_BYTES)),
+        )
+        .route(
+            "/manage/achievements/{id}/archive",
+            post(achievements::archive_achievement),
+        )
+        .route(
+            "/manage/awards",
+            get(awards::list_awards).post(awards::create_award),
+        )
+        .route("/manage/awards/new", get(awards::new_award))
+        .route("/manage/awards/{id}", get(awards::show_award))
+        .route("/manage/awards/{id}/revoke", post(awards::revoke_award))
         .route(
             "/manage/members",
             get(members::list_members).post(members::invite_member),
@@ -90,6 +121,7 @@ pub fn routes() -> Router<AppState> {
         .route("/manage/tokens/{id}/revoke", post(tokens::revoke_token))
         .route("/manage/{*rest}", any(not_found_page))
         .route("/assets/app.css", get(stylesheet))
+        .route("/assets/designer.js", get(designer_script))
         .layer(axum::middleware::from_fn(page_layer))
 }
 
@@ -100,13 +132,22 @@ pub async fn not_found_page() -> PageError {
 }
 
 async fn stylesheet() -> impl IntoResponse {
+    asset("text/css; charset=utf-8", APP_CSS)
+}
+
+async fn designer_script() -> impl IntoResponse {
+    asset("text/javascript; charset=utf-8", DESIGNER_JS)
+}
+
+/// An embedded file with its type.
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             // Not immutable: the file has no hash in its name, so a day keeps updates visible.
             (header::CACHE_CONTROL, "public, max-age=86400"),
         ],
-        APP_CSS,
+        body,
     )
 }
 

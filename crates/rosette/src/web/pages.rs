@@ -1,5 +1,4 @@
-//! Read-only pages: the dashboard, and the lists of achievements and awards (their forms
-//! come with those modules; the API makes them meanwhile).
+//! The dashboard: the organization's counts and its most recent events.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -16,8 +15,6 @@ use crate::http::AppState;
 
 /// How many events the dashboard shows.
 pub const RECENT_EVENTS: i64 = 10;
-/// How many rows the achievement and award lists show.
-pub const LIST_LIMIT: i64 = 100;
 
 /// The dashboard's counts.
 #[derive(Debug, Serialize)]
@@ -33,26 +30,6 @@ struct EventRow {
     kind: String,
     subject_id: String,
     created_at: i64,
-}
-
-/// An achievement in the list.
-#[derive(Debug, Serialize)]
-struct AchievementRow {
-    name: String,
-    issuer: String,
-    points: i64,
-    created_at: i64,
-    archived_at: Option<i64>,
-}
-
-/// An award in the list.
-#[derive(Debug, Serialize)]
-struct AwardRow {
-    id: String,
-    recipient: String,
-    achievement: String,
-    created_at: i64,
-    revoked_at: Option<i64>,
 }
 
 /// `GET /`: the dashboard (the sign-in page for people not signed in).
@@ -90,76 +67,6 @@ pub async fn dashboard(
         },
     );
     Ok(render("dashboard.html", page)?.into_response())
-}
-
-/// `GET /manage/achievements`.
-pub async fn achievements(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-) -> Result<Response, PageError> {
-    let rows = sqlx::query(
-        "SELECT a.name, i.name AS issuer, a.points, a.created_at, a.archived_at \
-         FROM achievements a JOIN issuers i ON i.id = a.issuer_id \
-         WHERE a.org_id = $1 ORDER BY a.created_at DESC, a.id LIMIT $2",
-    )
-    .bind(&signed_in.org_id)
-    .bind(LIST_LIMIT)
-    .fetch_all(&state.db().pool)
-    .await?;
-    let achievements: Vec<AchievementRow> = rows
-        .iter()
-        .map(|row| AchievementRow {
-            name: row.get("name"),
-            issuer: row.get("issuer"),
-            points: row.get("points"),
-            created_at: row.get("created_at"),
-            archived_at: row.get("archived_at"),
-        })
-        .collect();
-    let page = signed_in.page(
-        "achievements",
-        context! { achievements => Value::from(Serde(&achievements)) },
-    );
-    Ok(render("achievements.html", page)?.into_response())
-}
-
-/// `GET /manage/awards`: the most recent awards.
-pub async fn awards(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-) -> Result<Response, PageError> {
-    let rows = sqlx::query(
-        "SELECT w.id, w.recipient_name, w.recipient_email, c.name AS achievement, \
-         w.created_at, w.revoked_at \
-         FROM awards w JOIN achievements c ON c.id = w.achievement_id \
-         WHERE w.org_id = $1 ORDER BY w.created_at DESC, w.id LIMIT $2",
-    )
-    .bind(&signed_in.org_id)
-    .bind(LIST_LIMIT)
-    .fetch_all(&state.db().pool)
-    .await?;
-    let awards: Vec<AwardRow> = rows
-        .iter()
-        .map(|row| {
-            let name: Option<String> = row.get("recipient_name");
-            let email: String = row.get("recipient_email");
-            AwardRow {
-                id: row.get("id"),
-                recipient: name.map_or_else(|| email.clone(), |n| format!("{n} <{email}>")),
-                achievement: row.get("achievement"),
-                created_at: row.get("created_at"),
-                revoked_at: row.get("revoked_at"),
-            }
-        })
-        .collect();
-    let page = signed_in.page(
-        "awards",
-        context! {
-            awards => Value::from(Serde(&awards)),
-            limit => LIST_LIMIT,
-        },
-    );
-    Ok(render("awards.html", page)?.into_response())
 }
 
 /// Counts an organization's rows of `table` that match `condition` (which may use `$2`,

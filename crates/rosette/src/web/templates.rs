@@ -39,10 +39,37 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/issuer_edit.html"),
     ),
     (
-        "achievements.html",
-        include_str!("../../templates/achievements.html"),
+        "achievement_list.html",
+        include_str!("../../templates/achievement_list.html"),
     ),
-    ("awards.html", include_str!("../../templates/awards.html")),
+    (
+        "achievement_form.html",
+        include_str!("../../templates/achievement_form.html"),
+    ),
+    (
+        "achievement_new.html",
+        include_str!("../../templates/achievement_new.html"),
+    ),
+    (
+        "achievement_edit.html",
+        include_str!("../../templates/achievement_edit.html"),
+    ),
+    (
+        "award_list.html",
+        include_str!("../../templates/award_list.html"),
+    ),
+    (
+        "award_form.html",
+        include_str!("../../templates/award_form.html"),
+    ),
+    (
+        "award_new.html",
+        include_str!("../../templates/award_new.html"),
+    ),
+    (
+        "award_detail.html",
+        include_str!("../../templates/award_detail.html"),
+    ),
     ("members.html", include_str!("../../templates/members.html")),
     ("tokens.html", include_str!("../../templates/tokens.html")),
     // The public pages (no sign-in), with their own layout.

@@ -5,6 +5,8 @@
 //! each test gets a database of its own, dropped when the test ends.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::path::PathBuf;
 
 use rosette::config::{LogFormat, Settings};
