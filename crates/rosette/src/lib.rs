@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod http;
 pub mod issuer;
 pub mod jobs;
+pub mod openapi;
 pub mod org;
 pub mod public;
 pub mod secrets;

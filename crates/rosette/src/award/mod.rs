@@ -30,7 +30,7 @@ use crate::issuer::{self, Issuer};
 use crate::status_list;
 use crate::validate::Email;
 
-pub use api::routes;
+pub use api::{AwardApi, routes};
 pub use verify::{LocalResolver, MAX_VERIFY_BYTES};
 
 /// The kind of the job that emails the learner about a new award.
@@ -72,7 +72,7 @@ pub struct Award {
 }
 
 /// Where an award stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AwardStatus {
     /// Valid.

@@ -45,6 +45,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("awards.html", include_str!("../../templates/awards.html")),
     ("members.html", include_str!("../../templates/members.html")),
     ("tokens.html", include_str!("../../templates/tokens.html")),
+    (
+        "api_docs.html",
+        include_str!("../../templates/api_docs.html"),
+    ),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
