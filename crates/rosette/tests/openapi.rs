@@ -119,7 +119,11 @@ fn the_document_is_openapi_3_1_and_every_reference_resolves() {
             "{reference} does not resolve"
         );
     }
+}
 
+#[test]
+fn every_operation_is_tagged_and_summarized_and_its_errors_are_problem_documents() {
+    let doc = document("https://badges.example.org");
     let tags: Vec<&str> = doc["tags"]
         .as_array()
         .unwrap()
@@ -206,64 +210,64 @@ async fn fixture(app: &TestApp, doc: &Value) -> Fixture {
 
 /// A request body as sent.
 enum Body {
+    None,
     Json(Value),
-    Text(&'static str, String),
+    Text(String, String),
     Form(Vec<u8>),
 }
 
-/// The bodies to send an operation: one per documented media type, built from the schema.
+/// The bodies to send an operation: one per documented media type.
 async fn bodies(app: &TestApp, doc: &Value, op: &Operation, ids: &Fixture) -> Vec<Body> {
-    let Some(content) = op
-        .spec
-        .pointer("/requestBody/content")
-        .and_then(Value::as_object)
-    else {
-        return vec![Body::Json(Value::Null)];
+    let content = op.spec.pointer("/requestBody/content");
+    let Some(content) = content.and_then(Value::as_object) else {
+        return vec![Body::None];
     };
-    let credential = |ext: &str| app.at(&format!("/credentials/{}.{ext}", ids.award));
     let mut bodies = Vec::new();
     for (media_type, media) in content {
-        let body = match media_type.as_str() {
-            "application/json" if op.path == "/api/v1/verify" => Body::Json(
-                app.client
-                    .get(credential("json"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap(),
-            ),
-            "application/json" => {
-                let mut body = rosette::openapi::example_body(doc, &media["schema"]);
-                for (field, id) in [
-                    ("issuer_id", &ids.issuer),
-                    ("achievement_id", &ids.achievement),
-                ] {
-                    if body.get(field).is_some() {
-                        body[field] = json!(id);
-                    }
-                }
-                Body::Json(body)
-            }
-            "text/plain" | "application/jwt" => {
-                let jwt = app.client.get(credential("jwt")).send().await.unwrap();
-                let kind = if media_type == "text/plain" {
-                    "text/plain"
-                } else {
-                    "application/jwt"
-                };
-                Body::Text(kind, jwt.text().await.unwrap())
-            }
-            "multipart/form-data" => {
-                let svg = app.client.get(credential("svg")).send().await.unwrap();
-                Body::Form(svg.bytes().await.unwrap().to_vec())
-            }
-            other => panic!("{}: no test body for {other}", op.label()),
-        };
-        bodies.push(body);
+        bodies.push(body_for(app, doc, op, ids, media_type, &media["schema"]).await);
     }
     bodies
+}
+
+/// A JSON body is the documented example with the fixture's ids in it; the verifier gets
+/// the fixture's award in the form the media type names.
+async fn body_for(
+    app: &TestApp,
+    doc: &Value,
+    op: &Operation,
+    ids: &Fixture,
+    media_type: &str,
+    schema: &Value,
+) -> Body {
+    let credential = |ext: &str| fetch(app, format!("/credentials/{}.{ext}", ids.award));
+    match media_type {
+        "application/json" if op.path == "/api/v1/verify" => {
+            Body::Json(serde_json::from_slice(&credential("json").await).unwrap())
+        }
+        "application/json" => {
+            let mut body = rosette::openapi::example_body(doc, schema);
+            for (field, id) in [
+                ("issuer_id", &ids.issuer),
+                ("achievement_id", &ids.achievement),
+            ] {
+                if body.get(field).is_some() {
+                    body[field] = json!(id);
+                }
+            }
+            Body::Json(body)
+        }
+        "text/plain" | "application/jwt" => {
+            Body::Text(media_type.to_owned(), text(&credential("jwt").await))
+        }
+        "multipart/form-data" => Body::Form(credential("svg").await),
+        other => panic!("{}: no test body for {other}", op.label()),
+    }
+}
+
+async fn fetch(app: &TestApp, path: String) -> Vec<u8> {
+    let response = app.client.get(app.at(&path)).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.bytes().await.unwrap().to_vec()
 }
 
 /// The operation's path with the fixture's ids in it.
@@ -298,9 +302,9 @@ async fn send(
         }
     }
     request = match body {
-        Body::Json(Value::Null) => request,
+        Body::None => request,
         Body::Json(value) => request.json(value),
-        Body::Text(kind, text) => request.header("content-type", *kind).body(text.clone()),
+        Body::Text(kind, text) => request.header("content-type", kind).body(text.clone()),
         Body::Form(bytes) => {
             let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name("badge.svg");
             request.multipart(reqwest::multipart::Form::new().part("file", part))

@@ -22,24 +22,7 @@ pub(super) fn curl_examples(
     if secured {
         head.push(format!("-H \"Authorization: Bearer ${TOKEN_VARIABLE}\""));
     }
-    for parameter in operation
-        .get("parameters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let parameter = resolve(doc, parameter);
-        if let (Some("header"), Some(value)) = (
-            parameter.get("in").and_then(Value::as_str),
-            parameter.get("example"),
-        ) {
-            head.push(format!(
-                "-H \"{}: {}\"",
-                field(parameter, "name"),
-                to_text(value)
-            ));
-        }
-    }
+    head.extend(header_examples(doc, operation));
     let url = format!("\"{server}{}\"", shell_path(path));
     let body = operation.get("requestBody").map(|b| resolve(doc, b));
     let media: Vec<(&String, &Value)> = object(body.and_then(|b| b.get("content"))).collect();
@@ -52,6 +35,21 @@ pub(super) fn curl_examples(
             let schema = media.get("schema").unwrap_or(&Value::Null);
             let data = body_flags(doc, content_type, schema);
             command(method, true, &url, &head, Some(data))
+        })
+        .collect()
+}
+
+/// `-H "Name: example"` for each header parameter that has an example.
+fn header_examples(doc: &Value, operation: &Value) -> Vec<String> {
+    let parameters = operation.get("parameters").and_then(Value::as_array);
+    parameters
+        .into_iter()
+        .flatten()
+        .map(|p| resolve(doc, p))
+        .filter(|p| p.get("in").and_then(Value::as_str) == Some("header"))
+        .filter_map(|p| {
+            let example = p.get("example")?;
+            Some(format!("-H \"{}: {}\"", field(p, "name"), to_text(example)))
         })
         .collect()
 }
@@ -96,18 +94,16 @@ fn body_flags(doc: &Value, content_type: &str, schema: &Value) -> String {
 
 /// `/api/v1/issuers/{id}` as `/api/v1/issuers/${ID}`: curl would read braces as a glob.
 fn shell_path(path: &str) -> String {
-    path.replace('{', "${")
-        .split("${")
-        .enumerate()
-        .fold(String::new(), |mut out, (i, part)| {
-            if i == 0 {
-                out.push_str(part);
-            } else {
-                let (name, rest) = part.split_once('}').unwrap_or((part, ""));
-                out.push_str(&format!("${{{}}}{rest}", name.to_uppercase()));
-            }
-            out
-        })
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some((before, after)) = rest.split_once('{') {
+        let (name, tail) = after.split_once('}').unwrap_or((after, ""));
+        out.push_str(before);
+        out.push_str(&format!("${{{}}}", name.to_uppercase()));
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
