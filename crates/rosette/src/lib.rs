@@ -15,6 +15,7 @@ pub mod http;
 pub mod issuer;
 pub mod jobs;
 pub mod ob2;
+pub mod openapi;
 pub mod org;
 pub mod public;
 pub mod secrets;

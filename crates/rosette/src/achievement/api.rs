@@ -52,115 +52,190 @@ pub fn routes() -> Router<AppState> {
         .route("/achievements/{id}/image", get(achievement_image))
 }
 
+/// The OpenAPI description of this module's `/api/v1` routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    create_achievement,
+    list_achievements,
+    read_achievement,
+    update_achievement,
+    archive_achievement,
+    designer_options,
+    designer_preview
+))]
+pub struct AchievementApi;
+
 /// `POST /api/v1/achievements`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAchievementRequest {
+    /// The issuer that awards it (one of the organization's, not archived).
+    #[schema(example = "5b0e9a8e-3c55-4a43-9d9f-0c6f1f1f7b2e")]
     issuer_id: String,
+    /// Its name (at most 200 characters).
+    #[schema(example = "Kubernetes Operator")]
     name: String,
+    /// What it stands for (at most 4000 characters).
+    #[schema(example = "Runs production Kubernetes clusters.")]
     description: String,
+    /// What a learner must do to earn it.
     criteria: CriteriaBody,
+    /// An OB 3.0 achievement type (`Badge`, `Certificate`, …) or `ext:Name`; `Badge` if absent.
     achievement_type: Option<String>,
+    /// Skills it aligns to (at most 30).
     #[serde(default)]
     skills: Vec<SkillBody>,
+    /// Tags to find it by (at most 30, each at most 60 characters; repeats are dropped).
     #[serde(default)]
     tags: Vec<String>,
+    /// Points a learner earns with it (0 to 1,000,000; 0 if absent).
     points: Option<i64>,
+    /// Days a credential stays valid (1 to 36,500); absent means forever.
     valid_for_days: Option<i64>,
+    /// An image as a `data:image/png` or `data:image/svg+xml` URL (at most 512 KiB);
+    /// not together with `design`.
     image: Option<String>,
+    /// An image drawn by the designer; not together with `image`.
     design: Option<DesignFields>,
 }
 
 /// `PATCH /api/v1/achievements/{id}`: only the fields given change; `valid_for_days: null`
 /// means forever, `image: null` or `design: null` removes the image and its design.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAchievementRequest {
+    /// Another issuer of the organization to award it.
     issuer_id: Option<String>,
+    /// A new name.
     name: Option<String>,
+    /// A new description.
     description: Option<String>,
+    /// New criteria.
     criteria: Option<CriteriaBody>,
+    /// A new achievement type.
     achievement_type: Option<String>,
+    /// The new list of skills (replaces the old one).
     skills: Option<Vec<SkillBody>>,
+    /// The new list of tags (replaces the old one).
     tags: Option<Vec<String>>,
+    /// New points.
     points: Option<i64>,
+    /// New validity in days; `null` means forever.
     #[serde(default, with = "double_option")]
     valid_for_days: Option<Option<i64>>,
+    /// A new image as a data URL; `null` removes the image.
     #[serde(default, with = "double_option")]
     image: Option<Option<String>>,
+    /// A new design; `null` removes the image.
     #[serde(default, with = "double_option")]
     design: Option<Option<DesignFields>>,
 }
 
 /// The criteria, as OB 3.0 writes them.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CriteriaBody {
+    /// The criteria as text (Markdown; at most 20,000 characters).
+    #[schema(example = "Pass the cluster upgrade lab.")]
     narrative: String,
 }
 
 /// A skill in a request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SkillBody {
+    /// The skill's name.
+    #[schema(example = "Container orchestration")]
     name: String,
+    /// Where the skill is described (`https://`).
     url: Option<String>,
+    /// The framework it belongs to (ESCO, O*NET, a company framework).
     framework: Option<String>,
+    /// Its code in that framework.
     code: Option<String>,
 }
 
 /// An achievement in responses.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AchievementResponse {
+    /// Its id.
     id: String,
     /// Its OB 3.0 id, served publicly.
     public_id: String,
+    /// The issuer that awards it.
     issuer_id: String,
+    /// Its name.
     name: String,
+    /// What it stands for.
     description: String,
+    /// What a learner must do to earn it.
     criteria: CriteriaBody,
+    /// Its OB 3.0 achievement type.
     achievement_type: String,
+    /// The skills it aligns to.
     skills: Vec<Skill>,
+    /// Its tags.
     tags: Vec<String>,
+    /// Points a learner earns with it.
     points: i64,
+    /// Days a credential stays valid; `null` means forever.
     valid_for_days: Option<i64>,
+    /// The image's media type, when there is an image.
     image_type: Option<String>,
     /// Where the image is served, when there is one.
     image_url: Option<String>,
+    /// The design the image was drawn from, when the designer drew it.
     design: Option<Design>,
+    /// When it was made (Unix ms).
     created_at: i64,
+    /// When it last changed (Unix ms).
     updated_at: i64,
+    /// When it was archived (Unix ms), if it was.
     archived_at: Option<i64>,
+    /// Whether it is archived (it can then no longer be awarded or changed).
     archived: bool,
 }
 
 /// A page of achievements.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AchievementList {
+    /// The achievements of this page, newest first.
     items: Vec<AchievementResponse>,
     /// Pass as `cursor` for the next page; `null` on the last.
     next_cursor: Option<String>,
 }
 
 /// `GET /api/v1/achievements` parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Only the achievements of this issuer.
     issuer_id: Option<String>,
+    /// Include archived achievements (`false` if absent).
     include_archived: Option<bool>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Achievements per page (1 to 100; 50 if absent).
     limit: Option<usize>,
 }
 
 /// `GET /api/v1/designer/preview` parameters; any left out take the designer's defaults.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewQuery {
+    /// The outline (`hexagon` if absent); `GET /api/v1/designer/options` lists them.
     shape: Option<String>,
+    /// The body's colour, `#rrggbb` (`#4f46e5` if absent).
     primary: Option<String>,
+    /// The rim's and ribbon's colour, `#rrggbb` (`#f59e0b` if absent).
     secondary: Option<String>,
+    /// The symbol in the middle (`star` if absent).
     icon: Option<String>,
+    /// The label on the ribbon, at most 24 characters (`Achievement` if absent).
     text: Option<String>,
+    /// A smaller line above the ribbon, at most 32 characters.
     subtitle: Option<String>,
 }
 
@@ -191,6 +266,23 @@ fn respond(state: &AppState, a: Achievement) -> AchievementResponse {
     }
 }
 
+/// Creates an achievement.
+///
+/// Needs the author role. The image is either uploaded (`image`, a data URL) or drawn by
+/// the designer (`design`); PNGs are checked and SVGs cleaned before they are stored.
+#[utoipa::path(
+    post,
+    path = "/api/v1/achievements",
+    tag = "achievements",
+    request_body = CreateAchievementRequest,
+    security(("api_token" = [])),
+    responses(
+        (status = 201, description = "The new achievement", body = AchievementResponse),
+        crate::openapi::BodyErrors,
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
+)]
 async fn create_achievement(
     State(state): State<AppState>,
     caller: Caller,
@@ -232,6 +324,22 @@ async fn create_achievement(
     Ok((StatusCode::CREATED, Json(respond(&state, achievement))))
 }
 
+/// Lists the organization's achievements, a page at a time.
+///
+/// Any role may read. Newest first; pass `next_cursor` as `cursor` for the next page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/achievements",
+    tag = "achievements",
+    params(ListQuery),
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "A page of achievements", body = AchievementList),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 422, response = crate::openapi::Invalid),
+    )
+)]
 async fn list_achievements(
     State(state): State<AppState>,
     caller: Caller,
@@ -260,6 +368,21 @@ async fn list_achievements(
     }))
 }
 
+/// Reads one achievement.
+///
+/// Any role may read. An achievement of another organization is not found.
+#[utoipa::path(
+    get,
+    path = "/api/v1/achievements/{id}",
+    tag = "achievements",
+    params(("id" = String, Path, description = "The achievement's id")),
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "The achievement", body = AchievementResponse),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
 async fn read_achievement(
     State(state): State<AppState>,
     caller: Caller,
@@ -269,6 +392,26 @@ async fn read_achievement(
     Ok(Json(respond(&state, achievement)))
 }
 
+/// Changes an achievement.
+///
+/// Needs the author role. Only the fields given change; an archived achievement cannot be
+/// changed (409). Credentials already issued keep what they were signed with.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/achievements/{id}",
+    tag = "achievements",
+    params(("id" = String, Path, description = "The achievement's id")),
+    request_body = UpdateAchievementRequest,
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "The changed achievement", body = AchievementResponse),
+        crate::openapi::BodyErrors,
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+    )
+)]
 async fn update_achievement(
     State(state): State<AppState>,
     caller: Caller,
@@ -310,6 +453,23 @@ async fn update_achievement(
     Ok(Json(respond(&state, updated)))
 }
 
+/// Archives an achievement.
+///
+/// Needs the author role. It can then no longer be awarded or changed; credentials already
+/// issued keep linking to it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/achievements/{id}/archive",
+    tag = "achievements",
+    params(("id" = String, Path, description = "The achievement's id")),
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "The archived achievement", body = AchievementResponse),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
 async fn archive_achievement(
     State(state): State<AppState>,
     caller: Caller,
@@ -375,6 +535,21 @@ async fn achievement_image(
 }
 
 /// `GET /api/v1/designer/options`: what the designer offers.
+///
+/// The shapes, icons and text limits a `design` may use. No token needed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/designer/options",
+    tag = "achievements",
+    summary = "Lists what the badge designer offers",
+    responses(
+        (
+            status = 200,
+            description = "What the designer offers",
+            body = crate::openapi::DesignerOptions
+        ),
+    )
+)]
 async fn designer_options() -> Json<Value> {
     let shapes: Vec<&str> = designer::Shape::ALL.iter().map(|s| s.as_str()).collect();
     let icons: Vec<&str> = designer::Icon::ALL.iter().map(|i| i.as_str()).collect();
@@ -389,6 +564,25 @@ async fn designer_options() -> Json<Value> {
 
 /// `GET /api/v1/designer/preview`: the SVG a design draws; no account needed, as the
 /// drawing depends on the query alone.
+///
+/// The same query always draws the same image, so the answer may be cached for a day.
+#[utoipa::path(
+    get,
+    path = "/api/v1/designer/preview",
+    tag = "achievements",
+    summary = "Draws a badge design as SVG",
+    params(PreviewQuery),
+    responses(
+        (
+            status = 200,
+            description = "The drawn badge",
+            body = String,
+            content_type = "image/svg+xml"
+        ),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 422, response = crate::openapi::Invalid),
+    )
+)]
 async fn designer_preview(
     query: Result<Query<PreviewQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {

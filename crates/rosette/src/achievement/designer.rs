@@ -23,7 +23,7 @@ const CX: f64 = 256.0;
 const CY: f64 = 240.0;
 
 /// The outline of the badge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Shape {
     /// A hexagon standing on a point.
@@ -119,7 +119,7 @@ fn point(x: f64, y: f64) -> String {
 }
 
 /// The symbol in the middle of the badge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Icon {
     /// A five-pointed star.
@@ -229,8 +229,9 @@ impl Icon {
 }
 
 /// A `#rrggbb` colour, stored in lower case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = "^#[0-9a-f]{6}$")]
 pub struct Colour(String);
 
 impl Colour {
@@ -299,8 +300,8 @@ impl From<Colour> for String {
     }
 }
 
-/// A badge design: everything [`render`] needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A badge design: everything the designer needs to draw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Design {
     /// The outline.
     pub shape: Shape,
@@ -317,21 +318,21 @@ pub struct Design {
     pub subtitle: Option<String>,
 }
 
-/// A design as a client sends it: every field as text, checked by [`Design::parse`].
-#[derive(Debug, Clone, Deserialize)]
+/// A design as a client sends it: every field as text, checked by `Design::parse`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DesignFields {
-    /// `hexagon`, `circle`, `shield`, `rosette` or `square`.
+    /// The outline: `hexagon`, `circle`, `shield`, `rosette` or `square`.
     pub shape: String,
-    /// `#rrggbb`.
+    /// The body's colour, `#rrggbb`.
     pub primary: String,
-    /// `#rrggbb`.
+    /// The rim's and the ribbon's colour, `#rrggbb`.
     pub secondary: String,
-    /// One of [`Icon::ALL`] by name.
+    /// The symbol in the middle, by name (`star`, `check`, …: as `Icon::ALL` lists them).
     pub icon: String,
-    /// At most [`MAX_TEXT_CHARS`] characters.
+    /// The label on the ribbon, at most 24 characters (`MAX_TEXT_CHARS`).
     pub text: String,
-    /// At most [`MAX_SUBTITLE_CHARS`] characters.
+    /// A smaller line above the ribbon, at most 32 characters (`MAX_SUBTITLE_CHARS`).
     #[serde(default)]
     pub subtitle: Option<String>,
 }

@@ -23,7 +23,7 @@ use sqlx::any::AnyRow;
 use crate::db::{Db, new_id, now_ms};
 use designer::Design;
 
-pub use api::routes;
+pub use api::{AchievementApi, routes};
 
 /// The most characters in a name.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -89,7 +89,7 @@ pub const ACHIEVEMENT_TYPES: &[&str] = &[
 pub const DEFAULT_ACHIEVEMENT_TYPE: &str = "Badge";
 
 /// A skill an achievement aligns to (an OB 3.0 Alignment).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Skill {
     /// The skill's name.
     pub name: String,

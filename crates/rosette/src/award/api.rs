@@ -44,52 +44,80 @@ pub fn routes() -> Router<AppState> {
         .merge(super::verify::routes())
 }
 
+/// The OpenAPI description of this module's `/api/v1` routes and the verify endpoint.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    create_award,
+    list_awards,
+    read_award,
+    revoke_award,
+    super::verify::verify
+))]
+pub struct AwardApi;
+
 /// `POST /api/v1/awards`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAwardRequest {
+    /// The achievement to award (one of the organization's, not archived).
+    #[schema(example = "9d3c2f4e-6a1b-4f0e-8c7d-2b5a1e0f3c9d")]
     achievement_id: String,
+    /// Who earned it.
     recipient: RecipientRequest,
+    /// What shows it was earned (at most 20 pieces).
     #[serde(default)]
     evidence: Vec<EvidenceRequest>,
 }
 
 /// The learner of a new award.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecipientRequest {
+    /// The learner's email; the credential holds only its salted hash.
+    #[schema(example = "ada@example.org")]
     email: String,
+    /// The learner's name, for the email and the public page (at most 200 characters).
     name: Option<String>,
 }
 
-/// One piece of evidence of a new award.
-#[derive(Debug, Deserialize)]
+/// One piece of evidence of a new award: at least one of its fields.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceRequest {
+    /// A name (at most 200 characters).
     name: Option<String>,
+    /// What was done (at most 10,000 characters).
     narrative: Option<String>,
+    /// Where it can be seen (`https://`, at most 2000 bytes).
     url: Option<String>,
 }
 
 /// `POST /api/v1/awards/{id}/revoke`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeAwardRequest {
+    /// Why it is revoked (at most 500 characters); kept with the award.
+    #[schema(example = "Awarded by mistake")]
     reason: String,
 }
 
 /// `GET /api/v1/awards` query parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListAwardsQuery {
+    /// Only the awards of this achievement.
     achievement_id: Option<String>,
+    /// Only the awards of this learner's email (any case).
     email: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Awards per page (1 to 100; 50 if absent).
     limit: Option<i64>,
 }
 
 /// An award in responses.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AwardResponse {
     id: String,
     /// The signed credential as JSON.
@@ -109,15 +137,18 @@ pub struct AwardResponse {
 }
 
 /// The learner of an award.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RecipientResponse {
+    /// The learner's email.
     email: String,
+    /// The learner's name, when given.
     name: Option<String>,
 }
 
 /// A page of awards.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AwardList {
+    /// The awards of this page, newest first.
     items: Vec<AwardResponse>,
     /// Pass as `cursor` for the next page; absent on the last page.
     next_cursor: Option<String>,
@@ -144,6 +175,36 @@ fn respond(state: &AppState, award: Award) -> AwardResponse {
     }
 }
 
+/// Awards an achievement to a learner.
+///
+/// Needs the author role. The credential is signed at once and the learner is emailed. Send
+/// an `Idempotency-Key` to retry safely: a repeat with the same key and body answers 200
+/// with the award made first; the same key with another body is a conflict (409).
+#[utoipa::path(
+    post,
+    path = "/api/v1/awards",
+    tag = "awards",
+    params((
+        "Idempotency-Key" = Option<String>,
+        Header,
+        description = "Makes retries safe: 1 to 200 printable ASCII characters",
+        example = "lms-enrolment-4711"
+    )),
+    request_body = CreateAwardRequest,
+    security(("api_token" = [])),
+    responses(
+        (status = 201, description = "The new award", body = AwardResponse),
+        (
+            status = 200,
+            description = "The award an earlier request with this key made",
+            body = AwardResponse
+        ),
+        crate::openapi::BodyErrors,
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, response = crate::openapi::Conflict),
+    )
+)]
 async fn create_award(
     State(state): State<AppState>,
     caller: Caller,
@@ -257,6 +318,21 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
+/// Reads one award.
+///
+/// Any role may read. An award of another organization is not found.
+#[utoipa::path(
+    get,
+    path = "/api/v1/awards/{id}",
+    tag = "awards",
+    params(("id" = String, Path, description = "The award's id")),
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "The award", body = AwardResponse),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
 async fn read_award(
     State(state): State<AppState>,
     caller: Caller,
@@ -268,6 +344,22 @@ async fn read_award(
     Ok(Json(respond(&state, award)))
 }
 
+/// Lists the organization's awards, a page at a time.
+///
+/// Any role may read. Newest first; pass `next_cursor` as `cursor` for the next page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/awards",
+    tag = "awards",
+    params(ListAwardsQuery),
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "A page of awards", body = AwardList),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 422, response = crate::openapi::Invalid),
+    )
+)]
 async fn list_awards(
     State(state): State<AppState>,
     caller: Caller,
@@ -310,6 +402,26 @@ fn decode_cursor(cursor: &str) -> Result<(i64, String), ApiError> {
     Ok((created_at.parse().map_err(|_| bad())?, id.to_owned()))
 }
 
+/// Revokes an award.
+///
+/// Needs the admin role. The credential's bit in its status list is set, so verifiers see
+/// it revoked; revoking twice is a conflict (409).
+#[utoipa::path(
+    post,
+    path = "/api/v1/awards/{id}/revoke",
+    tag = "awards",
+    params(("id" = String, Path, description = "The award's id")),
+    request_body = RevokeAwardRequest,
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "The revoked award", body = AwardResponse),
+        crate::openapi::BodyErrors,
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+    )
+)]
 async fn revoke_award(
     State(state): State<AppState>,
     caller: Caller,

@@ -31,8 +31,8 @@ use crate::status_list;
 use crate::validate::Email;
 
 pub use api::{
-    MAX_EVIDENCE, MAX_EVIDENCE_NAME, MAX_EVIDENCE_NARRATIVE, MAX_IDEMPOTENCY_KEY, MAX_REASON,
-    MAX_RECIPIENT_NAME, routes,
+    AwardApi, MAX_EVIDENCE, MAX_EVIDENCE_NAME, MAX_EVIDENCE_NARRATIVE, MAX_IDEMPOTENCY_KEY,
+    MAX_REASON, MAX_RECIPIENT_NAME, routes,
 };
 pub(crate) use api::{evidence_url, reason};
 pub use verify::{
@@ -79,7 +79,7 @@ pub struct Award {
 }
 
 /// Where an award stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AwardStatus {
     /// Valid.

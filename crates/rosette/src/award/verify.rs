@@ -36,6 +36,31 @@ pub fn routes() -> Router<AppState> {
     )
 }
 
+/// Verifies a credential.
+///
+/// Hand in an OB 3.0 credential as JSON (or any `+json` type), a VC-JWT as text, or a baked
+/// PNG or SVG as the `file` field of a form (at most 8 MiB). No token needed. This server's
+/// own credentials are checked fully; others are checked without fetching their issuer's
+/// documents, and the report says what could not be checked.
+#[utoipa::path(
+    post,
+    path = "/api/v1/verify",
+    tag = "verification",
+    request_body(
+        description = "The credential, in one of three forms",
+        content(
+            (crate::openapi::Credential = "application/json"),
+            (String = "text/plain"),
+            (String = "application/jwt"),
+            (crate::openapi::VerifyForm = "multipart/form-data")
+        )
+    ),
+    responses(
+        (status = 200, description = "The verification report", body = crate::openapi::Report),
+        (status = 400, response = crate::openapi::BadRequest),
+        (status = 413, response = crate::openapi::TooLarge),
+    )
+)]
 async fn verify(State(state): State<AppState>, request: Request) -> Result<Json<Report>, ApiError> {
     let input = read_input(&state, request).await?;
     Ok(Json(verify_submission(&state, input).await?.report))

@@ -20,7 +20,7 @@ pub struct ApiError {
 }
 
 /// One invalid field of a request body.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// A JSON pointer to the field (`/recipient/email`).
     pub pointer: String,

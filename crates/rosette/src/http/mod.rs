@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::issuer::routes())
         .merge(crate::achievement::routes())
         .merge(crate::award::routes())
+        .merge(crate::openapi::routes(state.public_url()))
         .merge(crate::public::routes())
         .merge(crate::ob2::routes())
         .merge(crate::web::routes())

@@ -25,40 +25,65 @@ pub fn routes() -> Router<AppState> {
         .route("/issuers/{id}", get(issuer_document))
 }
 
+/// The OpenAPI description of this module's `/api/v1` routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    create_issuer,
+    list_issuers,
+    read_issuer,
+    update_issuer,
+    archive_issuer,
+    rotate_issuer_key
+))]
+pub struct IssuerApi;
+
 /// `POST /api/v1/issuers`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIssuerRequest {
+    /// The name credentials show as their issuer (at most 200 characters).
+    #[schema(example = "Acme Academy")]
     name: String,
+    /// The issuer's home page (`https://`).
+    #[schema(example = "https://academy.example.org")]
     url: String,
+    /// A contact email, published in the issuer's profile.
+    #[schema(example = "badges@academy.example.org")]
     email: String,
+    /// What the issuer is (at most 4000 characters).
     description: Option<String>,
 }
 
 /// `PATCH /api/v1/issuers/{id}`: only the fields given change.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateIssuerRequest {
+    /// A new name.
     name: Option<String>,
+    /// A new home page.
     url: Option<String>,
+    /// A new contact email.
     email: Option<String>,
+    /// A new description; `null` removes it.
     #[serde(default, with = "double_option")]
     description: Option<Option<String>>,
 }
 
 /// An issuer in responses.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IssuerResponse {
     #[serde(flatten)]
     issuer: Issuer,
     /// The issuer's public id: its profile and keys are served there.
     public_id: String,
+    /// Whether it is archived (it then signs no more credentials).
     archived: bool,
 }
 
 /// A list of issuers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IssuerList {
+    /// Every issuer of the organization, archived ones included.
     items: Vec<IssuerResponse>,
 }
 
@@ -72,6 +97,23 @@ fn respond(state: &AppState, issuer: Issuer) -> IssuerResponse {
     }
 }
 
+/// Creates an issuer.
+///
+/// Needs the admin role. The issuer gets its first signing key at once; its profile and
+/// public keys are served at its `public_id`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/issuers",
+    tag = "issuers",
+    request_body = CreateIssuerRequest,
+    security(("api_token" = [])),
+    responses(
+        (status = 201, description = "The new issuer", body = IssuerResponse),
+        crate::openapi::BodyErrors,
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+    )
+)]
 async fn create_issuer(
     State(state): State<AppState>,
     caller: Caller,
@@ -96,6 +138,19 @@ async fn create_issuer(
     Ok((StatusCode::CREATED, Json(respond(&state, issuer))))
 }
 
+/// Lists the organization's issuers.
+///
+/// Any role may read. Archived issuers are included, marked `archived`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/issuers",
+    tag = "issuers",
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "The issuers", body = IssuerList),
+        (status = 401, response = crate::openapi::Unauthorized),
+    )
+)]
 async fn list_issuers(
     State(state): State<AppState>,
     caller: Caller,
@@ -105,6 +160,21 @@ async fn list_issuers(
     Ok(Json(IssuerList { items }))
 }
 
+/// Reads one issuer.
+///
+/// Any role may read. An issuer of another organization is not found.
+#[utoipa::path(
+    get,
+    path = "/api/v1/issuers/{id}",
+    tag = "issuers",
+    params(("id" = String, Path, description = "The issuer's id")),
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "The issuer", body = IssuerResponse),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
 async fn read_issuer(
     State(state): State<AppState>,
     caller: Caller,
@@ -114,6 +184,25 @@ async fn read_issuer(
     Ok(Json(respond(&state, issuer)))
 }
 
+/// Changes an issuer's profile.
+///
+/// Needs the admin role. Only the fields given change. Credentials already issued keep the
+/// profile they were signed with.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/issuers/{id}",
+    tag = "issuers",
+    params(("id" = String, Path, description = "The issuer's id")),
+    request_body = UpdateIssuerRequest,
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "The changed issuer", body = IssuerResponse),
+        crate::openapi::BodyErrors,
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
 async fn update_issuer(
     State(state): State<AppState>,
     caller: Caller,
@@ -144,6 +233,23 @@ async fn update_issuer(
     Ok(Json(respond(&state, updated)))
 }
 
+/// Archives an issuer.
+///
+/// Needs the admin role. An archived issuer stays published, so its credentials still
+/// verify, but it signs no more.
+#[utoipa::path(
+    post,
+    path = "/api/v1/issuers/{id}/archive",
+    tag = "issuers",
+    params(("id" = String, Path, description = "The issuer's id")),
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "The archived issuer", body = IssuerResponse),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
 async fn archive_issuer(
     State(state): State<AppState>,
     caller: Caller,
@@ -156,6 +262,23 @@ async fn archive_issuer(
     Ok(Json(respond(&state, issuer)))
 }
 
+/// Gives an issuer a new signing key.
+///
+/// Needs the admin role. The old keys stay published, so credentials signed with them still
+/// verify. The answer is the issuer's public profile with all its keys.
+#[utoipa::path(
+    post,
+    path = "/api/v1/issuers/{id}/rotate-key",
+    tag = "issuers",
+    params(("id" = String, Path, description = "The issuer's id")),
+    security(("api_token" = [])),
+    responses(
+        (status = 200, description = "The issuer's profile", body = crate::openapi::IssuerDocument),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+    )
+)]
 async fn rotate_issuer_key(
     State(state): State<AppState>,
     caller: Caller,

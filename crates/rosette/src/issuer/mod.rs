@@ -15,10 +15,10 @@ use sqlx::any::AnyRow;
 use crate::db::{Db, new_id, now_ms};
 use crate::http::AppState;
 
-pub use api::routes;
+pub use api::{IssuerApi, routes};
 
 /// An issuer as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Issuer {
     /// Its id (a UUID); its public id is `{public_url}/issuers/{id}`.
     pub id: String,

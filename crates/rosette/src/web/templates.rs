@@ -101,6 +101,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "public_verify.html",
         include_str!("../../templates/public_verify.html"),
     ),
+    (
+        "api_docs.html",
+        include_str!("../../templates/api_docs.html"),
+    ),
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
