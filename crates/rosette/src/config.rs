@@ -1,6 +1,7 @@
 //! Settings: defaults, then `rosette.toml` in the data folder, then `ROSETTE_*` environment
 //! variables, then command-line flags, each overriding the one before.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -84,19 +85,39 @@ pub struct ServeFlags {
 }
 
 impl Settings {
-    /// Loads the settings for a data folder and command-line overrides.
+    /// Loads the settings for a data folder and command-line overrides, reading `ROSETTE_*`
+    /// variables from the process environment.
     pub fn load(flags: &ServeFlags) -> anyhow::Result<Self> {
+        Self::load_with(flags, None)
+    }
+
+    /// Loads the settings with `environment` standing in for the process environment when
+    /// given (tests cannot safely change the environment of a process running other tests).
+    pub fn load_with(
+        flags: &ServeFlags,
+        environment: Option<HashMap<String, String>>,
+    ) -> anyhow::Result<Self> {
+        let variable = |name: &str| match &environment {
+            Some(vars) => vars.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        };
         let data_dir = flags
             .data_dir
             .clone()
-            .or_else(|| std::env::var_os("ROSETTE_DATA_DIR").map(PathBuf::from))
+            .or_else(|| variable("ROSETTE_DATA_DIR").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("rosette-data"));
         let file = data_dir.join("rosette.toml");
+        // `ROSETTE_DATABASE_URL` is `database_url`; a double underscore goes one table down,
+        // so `ROSETTE_SMTP__HOST` is `smtp.host`.
+        let env_source = config::Environment::with_prefix("ROSETTE")
+            .prefix_separator("_")
+            .separator("__")
+            .source(environment.map(|vars| vars.into_iter().collect()));
         let mut builder = config::Config::builder()
             .set_default("data_dir", data_dir.to_string_lossy().into_owned())?
             .set_default("listen", "127.0.0.1:8080")?
             .add_source(config::File::from(file.as_path()).required(false))
-            .add_source(config::Environment::with_prefix("ROSETTE").separator("__"));
+            .add_source(env_source);
         if let Some(listen) = flags.listen {
             builder = builder.set_override("listen", listen.to_string())?;
         }
@@ -178,4 +199,62 @@ fn normalize_public_url(url: &str) -> anyhow::Result<String> {
         anyhow::bail!("public_url must be an http or https URL");
     }
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn environment(vars: &[(&str, &str)]) -> Option<HashMap<String, String>> {
+        Some(
+            vars.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    fn flags_for(dir: &Path) -> ServeFlags {
+        ServeFlags {
+            data_dir: Some(dir.to_path_buf()),
+            ..ServeFlags::default()
+        }
+    }
+
+    #[test]
+    fn rosette_variables_name_settings_with_one_underscore_and_tables_with_two() {
+        let dir = std::env::temp_dir().join(format!("rosette-config-{}", crate::db::new_id()));
+        let vars = environment(&[
+            ("ROSETTE_LISTEN", "127.0.0.1:9123"),
+            (
+                "ROSETTE_DATABASE_URL",
+                "postgres://rosette@db.example/rosette",
+            ),
+            ("ROSETTE_PUBLIC_URL", "https://badges.example.org/"),
+            ("ROSETTE_LOG_FORMAT", "json"),
+            ("ROSETTE_SMTP__HOST", "mail.example.org"),
+            ("ROSETTE_SMTP__FROM", "Badges <badges@example.org>"),
+        ]);
+        let settings = Settings::load_with(&flags_for(&dir), vars).unwrap();
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:9123");
+        assert_eq!(
+            settings.database_url(),
+            "postgres://rosette@db.example/rosette"
+        );
+        assert_eq!(settings.public_url, "https://badges.example.org");
+        assert_eq!(settings.log_format, LogFormat::Json);
+        assert_eq!(settings.smtp.unwrap().host, "mail.example.org");
+    }
+
+    #[test]
+    fn flags_win_over_variables_and_defaults_fill_the_rest() {
+        let dir = std::env::temp_dir().join(format!("rosette-config-{}", crate::db::new_id()));
+        let mut flags = flags_for(&dir);
+        flags.listen = Some("127.0.0.1:9200".parse().unwrap());
+        let vars = environment(&[("ROSETTE_LISTEN", "127.0.0.1:9123")]);
+        let settings = Settings::load_with(&flags, vars).unwrap();
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:9200");
+        assert_eq!(settings.public_url, "http://127.0.0.1:9200");
+        assert!(settings.database_url().starts_with("sqlite://"));
+        assert!(settings.smtp.is_none());
+    }
 }

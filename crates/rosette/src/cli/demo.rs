@@ -291,6 +291,17 @@ impl Welcome {
         let _ = writeln!(out, "    page       {credential}");
         let _ = writeln!(out, "    JSON       {credential}.json");
         let _ = writeln!(out, "    baked SVG  {credential}.svg");
+        let ob2 = credential.replace("/credentials/", "/ob2/assertions/");
+        let _ = writeln!(out, "    OB 2.0     {ob2}");
+        let _ = writeln!(out, "\n  Also");
+        let _ = writeln!(
+            out,
+            "    verify     {url}/verify   (drop a badge file, paste, or a URL)"
+        );
+        let _ = writeln!(
+            out,
+            "    API docs   {url}/api/docs   (OpenAPI: {url}/api/openapi.json)"
+        );
         let _ = writeln!(out, "\n  Try");
         let _ = writeln!(
             out,

@@ -216,3 +216,20 @@ pub fn security_headers(headers: &mut axum::http::HeaderMap) {
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::APP_CSS;
+
+    /// Sections of the stylesheet are written by different hands; one unclosed `@media`
+    /// block silently swallows every rule after it.
+    #[test]
+    fn every_block_of_the_stylesheet_is_closed() {
+        let mut depth = 0_i32;
+        for (number, line) in APP_CSS.lines().enumerate() {
+            depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+            assert!(depth >= 0, "line {}: a `}}` closes nothing", number + 1);
+        }
+        assert_eq!(depth, 0, "a block of app.css is never closed");
+    }
+}
