@@ -28,6 +28,7 @@ use axum::routing::get;
 use serde_json::json;
 
 use crate::award;
+use crate::award::cache::CachedCredential;
 use crate::event::EventKind;
 use crate::http::{ApiError, AppState};
 use crate::status_list;
@@ -90,21 +91,27 @@ async fn credential_document(
             None => return Ok(credential_page::show(&state, &file).await),
         },
     };
-    let award = award::get_public(state.db(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("credential"))?;
-    let (body, media_type) = match form {
+    let (org_id, body, media_type) = match form {
         // The stored text, byte for byte, as it was signed.
-        Form::Json(media_type) => (award.credential.clone().into_bytes(), media_type),
-        Form::Png | Form::Svg => (baked(&state, &award, form).await?, image_type(form)),
-        Form::Jwt => (
-            jwt(&state, &award).await?.into_bytes(),
-            "application/vc+jwt",
-        ),
+        Form::Json(media_type) => {
+            let cached = cached_credential(&state, id).await?;
+            (cached.org_id.clone(), cached.body.clone(), media_type)
+        }
+        Form::Png | Form::Svg => {
+            let award = find(&state, id).await?;
+            let body = baked(&state, &award, form).await?;
+            (award.org_id, body.into(), image_type(form))
+        }
+        Form::Jwt => {
+            let award = find(&state, id).await?;
+            let body = jwt(&state, &award).await?;
+            (award.org_id, body.into(), "application/vc+jwt")
+        }
     };
     let data = json!({"format": format_name(form)});
-    let kind = EventKind::CredentialViewed;
-    state.events().record(&award.org_id, kind, &award.id, data);
+    state
+        .events()
+        .record(&org_id, EventKind::CredentialViewed, id, data);
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static(media_type)),
         (
@@ -117,6 +124,30 @@ async fn credential_document(
         ),
     ];
     Ok((headers, body).into_response())
+}
+
+async fn find(state: &AppState, id: &str) -> Result<award::Award, ApiError> {
+    award::get_public(state.db(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("credential"))
+}
+
+/// The signed credential of an award, from the cache or else the database (and then cached:
+/// stored credentials never change).
+async fn cached_credential(
+    state: &AppState,
+    id: &str,
+) -> Result<std::sync::Arc<CachedCredential>, ApiError> {
+    if let Some(cached) = state.credentials().get(id) {
+        return Ok(cached);
+    }
+    let award = find(state, id).await?;
+    let cached = std::sync::Arc::new(CachedCredential {
+        org_id: award.org_id,
+        body: award.credential.into(),
+    });
+    state.credentials().insert(&award.id, cached.clone());
+    Ok(cached)
 }
 
 fn format_name(form: Form) -> &'static str {

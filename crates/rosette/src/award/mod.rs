@@ -11,6 +11,7 @@
 //! several servers still end with one award.
 
 mod api;
+pub mod cache;
 pub mod credential;
 mod verify;
 

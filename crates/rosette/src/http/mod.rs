@@ -14,6 +14,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::award::cache::{CREDENTIAL_CACHE_ENTRIES, CredentialCache};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::email::Mailer;
@@ -40,6 +41,7 @@ struct Inner {
     mailer: Mailer,
     metrics: ops::Metrics,
     events: Recorder,
+    credentials: CredentialCache,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
         let events = Recorder::spawn(db.pool.clone());
         let inner = Inner {
             events,
+            credentials: CredentialCache::new(CREDENTIAL_CACHE_ENTRIES),
             db,
             settings,
             sealer,
@@ -68,6 +71,11 @@ impl AppState {
     /// Where views and verifications are recorded.
     pub fn events(&self) -> &Recorder {
         &self.inner.events
+    }
+
+    /// Signed credentials recently served, by award id.
+    pub fn credentials(&self) -> &CredentialCache {
+        &self.inner.credentials
     }
 
     /// The database.
