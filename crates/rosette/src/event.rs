@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::{new_id, now_ms};
+use crate::db::{Db, new_id, now_ms};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,9 +99,9 @@ pub struct Recorder {
 
 impl Recorder {
     /// Starts the writer task on the current Tokio runtime.
-    pub fn spawn(pool: sqlx::AnyPool) -> Self {
+    pub fn spawn(db: Db) -> Self {
         let (queue, commands) = mpsc::channel(QUEUE_CAPACITY);
-        tokio::spawn(write_batches(pool, commands));
+        tokio::spawn(write_batches(db, commands));
         Self { queue }
     }
 
@@ -137,7 +137,7 @@ impl Recorder {
     }
 }
 
-async fn write_batches(pool: sqlx::AnyPool, mut commands: mpsc::Receiver<Command>) {
+async fn write_batches(db: Db, mut commands: mpsc::Receiver<Command>) {
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_SIZE);
     loop {
         // Wait for the first event of a batch, then for more until the batch is full or
@@ -166,7 +166,7 @@ async fn write_batches(pool: sqlx::AnyPool, mut commands: mpsc::Receiver<Command
             };
         }
         if !batch.is_empty() {
-            if let Err(e) = insert(&pool, &batch).await {
+            if let Err(e) = insert(&db, &batch).await {
                 tracing::warn!(error = %e, events = batch.len(), "events could not be recorded");
             }
             batch.clear();
@@ -177,7 +177,7 @@ async fn write_batches(pool: sqlx::AnyPool, mut commands: mpsc::Receiver<Command
     }
 }
 
-async fn insert(pool: &sqlx::AnyPool, batch: &[Pending]) -> sqlx::Result<()> {
+async fn insert(db: &Db, batch: &[Pending]) -> sqlx::Result<()> {
     let rows: Vec<String> = (0..batch.len())
         .map(|i| {
             let n = i * 6;
@@ -206,7 +206,8 @@ async fn insert(pool: &sqlx::AnyPool, batch: &[Pending]) -> sqlx::Result<()> {
             .bind(&event.data)
             .bind(event.created_at);
     }
-    query.execute(pool).await?;
+    let _write = db.write_lock().await;
+    query.execute(&db.pool).await?;
     Ok(())
 }
 

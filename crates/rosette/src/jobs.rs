@@ -79,6 +79,7 @@ pub async fn claim(db: &Db) -> Result<Option<Job>, sqlx::Error> {
          AND (locked_until IS NULL OR locked_until < $2) ORDER BY run_at, id LIMIT 1{lock}) \
          RETURNING id, org_id, kind, payload, attempts"
     );
+    let _write = db.write_lock().await;
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(now + LEASE_MS)
         .bind(now)
@@ -95,6 +96,7 @@ pub async fn claim(db: &Db) -> Result<Option<Job>, sqlx::Error> {
 
 /// Marks a job done.
 pub async fn complete(db: &Db, job: &Job) -> Result<(), sqlx::Error> {
+    let _write = db.write_lock().await;
     sqlx::query(
         "UPDATE jobs SET done_at = $1, locked_until = NULL, last_error = NULL WHERE id = $2",
     )
@@ -111,6 +113,7 @@ pub async fn fail(db: &Db, job: &Job, error: &str) -> Result<(), sqlx::Error> {
     let now = now_ms();
     let given_up = job.attempts >= MAX_ATTEMPTS;
     let backoff = backoff_ms(job.attempts);
+    let write = db.write_lock().await;
     sqlx::query(
         "UPDATE jobs SET locked_until = NULL, last_error = $1, run_at = $2, done_at = $3 \
          WHERE id = $4",
@@ -121,10 +124,17 @@ pub async fn fail(db: &Db, job: &Job, error: &str) -> Result<(), sqlx::Error> {
     .bind(&job.id)
     .execute(&db.pool)
     .await?;
+    drop(write);
     if given_up {
         tracing::error!(job.id = %job.id, job.kind = %job.kind, error, "job given up");
     } else {
-        tracing::warn!(job.id = %job.id, job.kind = %job.kind, retry_in_ms = backoff, error, "job failed");
+        tracing::warn!(
+            job.id = %job.id,
+            job.kind = %job.kind,
+            retry_in_ms = backoff,
+            error,
+            "job failed"
+        );
     }
     Ok(())
 }

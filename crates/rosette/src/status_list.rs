@@ -1,23 +1,26 @@
 //! Revocation status lists: per issuer, W3C Bitstring Status Lists of 131,072 entries, one
 //! entry per award, and the signed `BitstringStatusListCredential` verifiers fetch.
 //!
-//! The bits live in `status_lists.bits`. An award takes the next free index of a list of its
-//! issuer inside the award's own transaction; revoking sets the award's bit in the revoker's
-//! transaction. The signed list credential is cached in `status_lists.credential`; a change
-//! of bits clears the cache in the same transaction, and the next fetch signs it afresh with
-//! the issuer's current key.
+//! The bits live in `status_lists.bits`. Each server takes entries of an issuer's list in
+//! blocks ([`Reservations`]) and hands them to awards from memory; revoking sets the award's
+//! bit in the revoker's transaction. The signed list credential is cached in
+//! `status_lists.credential`; a change of bits clears the cache in the same transaction, and
+//! the next fetch signs it afresh with the issuer's current key.
 //!
-//! Concurrency: allocation is one `UPDATE … RETURNING`, so on PostgreSQL the row lock
-//! serializes awards of one issuer, and on SQLite the single writer does. A revocation
+//! Concurrency: taking a block is one `UPDATE … RETURNING` in a short transaction of its own,
+//! so servers sharing a PostgreSQL database never take the same entry, and awards of one
+//! issuer do not queue on the list's row for their whole transaction. A revocation
 //! first writes the row (taking the lock) and only then reads the bits, so two revocations
 //! in one list never overwrite each other's bit.
+
+use std::collections::HashMap;
 
 use badges::status::{BitstringStatusList, NewStatusListCredential, StatusPurpose};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::Row;
 
-use crate::db::{new_id, now_ms};
+use crate::db::{Db, new_id, now_ms};
 use crate::http::AppState;
 use crate::issuer;
 
@@ -33,52 +36,108 @@ pub fn public_id(public_url: &str, list_id: &str) -> String {
     format!("{public_url}/status/{list_id}")
 }
 
-/// Takes the next free entry of one of the issuer's lists, making a list when none has room.
-/// Returns the list id and the entry's index.
-pub async fn allocate(
-    tx: &mut sqlx::AnyConnection,
-    org_id: &str,
-    issuer_id: &str,
-) -> anyhow::Result<(String, usize)> {
-    // The outer `next_index < capacity` is checked again after a lock wait on PostgreSQL,
-    // so a list that filled up meanwhile is not overrun.
+/// How many entries a server takes from a list at a time. Entries are handed out from memory,
+/// so awards of one issuer do not all update the same row inside their transactions (on
+/// PostgreSQL that row lock would serialize them, commit included). Entries a server took but
+/// never used, at a restart or when an award's transaction fails, stay unset for good: a gap
+/// in a list costs one bit and says nothing.
+pub const RESERVATION_BLOCK: usize = 64;
+
+/// Entries this server has taken from its issuers' lists and not yet handed out.
+#[derive(Debug, Default)]
+pub struct Reservations {
+    blocks: tokio::sync::Mutex<HashMap<String, Block>>,
+}
+
+/// A run of entries of one list: `next..end`.
+#[derive(Debug)]
+struct Block {
+    list_id: String,
+    next: usize,
+    end: usize,
+}
+
+impl Reservations {
+    /// The next free entry of one of the issuer's lists: its list id and index. Takes a new
+    /// block (in a short transaction of its own) when this server has none left.
+    pub async fn take(
+        &self,
+        db: &Db,
+        org_id: &str,
+        issuer_id: &str,
+    ) -> anyhow::Result<(String, usize)> {
+        let mut blocks = self.blocks.lock().await;
+        if let Some(block) = blocks.get_mut(issuer_id).filter(|b| b.next < b.end) {
+            block.next += 1;
+            return Ok((block.list_id.clone(), block.next - 1));
+        }
+        let mut block = reserve_block(db, org_id, issuer_id).await?;
+        let taken = (block.list_id.clone(), block.next);
+        block.next += 1;
+        blocks.insert(issuer_id.to_owned(), block);
+        Ok(taken)
+    }
+}
+
+/// Takes [`RESERVATION_BLOCK`] entries of one of the issuer's lists, making a list when none
+/// has room for a whole block.
+async fn reserve_block(db: &Db, org_id: &str, issuer_id: &str) -> anyhow::Result<Block> {
+    let block = i64::try_from(RESERVATION_BLOCK)?;
+    let _write = db.write_lock().await;
+    let mut tx = db.pool.begin().await?;
+    // The outer condition is checked again after a lock wait on PostgreSQL, so a list that
+    // filled up meanwhile is not overrun.
     let taken = sqlx::query(
-        "UPDATE status_lists SET next_index = next_index + 1 \
+        "UPDATE status_lists SET next_index = next_index + $4 \
          WHERE id = (SELECT id FROM status_lists WHERE org_id = $1 AND issuer_id = $2 \
-             AND purpose = $3 AND next_index < capacity ORDER BY id LIMIT 1) \
-           AND next_index < capacity \
+             AND purpose = $3 AND next_index + $4 <= capacity ORDER BY id LIMIT 1) \
+           AND next_index + $4 <= capacity \
          RETURNING id, next_index",
     )
     .bind(org_id)
     .bind(issuer_id)
     .bind(PURPOSE)
+    .bind(block)
     .fetch_optional(&mut *tx)
     .await?;
-    if let Some(row) = taken {
-        let next: i64 = row.get("next_index");
-        return Ok((row.get("id"), usize::try_from(next - 1)?));
-    }
-    let list_id = create_list(tx, org_id, issuer_id).await?;
-    Ok((list_id, 0))
+    let reserved = match taken {
+        Some(row) => {
+            let end = usize::try_from(row.get::<i64, _>("next_index"))?;
+            Block {
+                list_id: row.get("id"),
+                next: end - RESERVATION_BLOCK,
+                end,
+            }
+        }
+        None => Block {
+            list_id: create_list(&mut tx, org_id, issuer_id, block).await?,
+            next: 0,
+            end: RESERVATION_BLOCK,
+        },
+    };
+    tx.commit().await?;
+    Ok(reserved)
 }
 
-/// Makes an empty list whose first entry is already taken by the caller.
+/// Makes an empty list whose first `taken` entries are already reserved by the caller.
 async fn create_list(
     tx: &mut sqlx::AnyConnection,
     org_id: &str,
     issuer_id: &str,
+    taken: i64,
 ) -> anyhow::Result<String> {
     let id = new_id();
     let bits = BitstringStatusList::new(LIST_ENTRIES, 1)?;
     sqlx::query(
         "INSERT INTO status_lists (id, org_id, issuer_id, purpose, capacity, next_index, bits, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7)",
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&id)
     .bind(org_id)
     .bind(issuer_id)
     .bind(PURPOSE)
     .bind(i64::try_from(LIST_ENTRIES)?)
+    .bind(taken)
     .bind(bits.as_bytes().to_vec())
     .bind(now_ms())
     .execute(&mut *tx)

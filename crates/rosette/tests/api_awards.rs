@@ -17,6 +17,7 @@ on_both_engines!(
     roles_limit_who_awards_and_who_revokes,
     awards_are_listed_newest_first_with_filters_and_pages,
     an_award_past_its_valid_until_is_expired,
+    concurrent_awards_take_distinct_status_entries_across_blocks,
 );
 
 /// An organization with an issuer and one achievement, and tokens of several roles.
@@ -493,4 +494,82 @@ async fn an_award_past_its_valid_until_is_expired(app: TestApp) {
     assert_eq!(read["status"], "expired");
     let (_, list) = app.get(&s.admin, "/api/v1/awards").await;
     assert_eq!(list["items"][0]["status"], "expired");
+}
+
+/// More awards at once than one reserved block of status entries holds: every credential
+/// names its own entry, and revoking one sets only its own bit.
+async fn concurrent_awards_take_distinct_status_entries_across_blocks(app: TestApp) {
+    let s = setup(&app).await;
+    let count = rosette::status_list::RESERVATION_BLOCK + 16;
+    let mut tasks = Vec::new();
+    for n in 0..count {
+        let (client, url, token) = (
+            app.client.clone(),
+            app.at("/api/v1/awards"),
+            s.author.clone(),
+        );
+        let body = award_body(&s.achievement, &format!("learner{n}@example.org"));
+        tasks.push(tokio::spawn(async move {
+            let response = client.post(url).bearer_auth(token).json(&body).send().await;
+            response.unwrap().json::<Value>().await.unwrap()
+        }));
+    }
+    let mut entries = std::collections::HashSet::new();
+    let mut first = None;
+    for task in tasks {
+        let award = task.await.unwrap();
+        let url = award["credential_url"]
+            .as_str()
+            .expect("an award")
+            .to_owned();
+        let credential: Value = app
+            .client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let status = &credential["credentialStatus"];
+        let entry = (
+            status["statusListCredential"].as_str().unwrap().to_owned(),
+            status["statusListIndex"].as_str().unwrap().to_owned(),
+        );
+        assert!(
+            entries.insert(entry.clone()),
+            "two awards share the entry {entry:?}"
+        );
+        first.get_or_insert((award["id"].as_str().unwrap().to_owned(), entry));
+    }
+    assert_eq!(entries.len(), count);
+
+    let (award_id, (list_url, index)) = first.unwrap();
+    let path = format!("/api/v1/awards/{award_id}/revoke");
+    let (status, _) = app
+        .post(&s.admin, &path, json!({"reason": "Mistake."}))
+        .await;
+    assert_eq!(status, 200);
+    let list: Value = app
+        .client
+        .get(&list_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let encoded = list["credentialSubject"]["encodedList"].as_str().unwrap();
+    let bits = badges::status::BitstringStatusList::decode(encoded, 1).unwrap();
+    let index: usize = index.parse().unwrap();
+    for (list, other) in &entries {
+        let other: usize = other.parse().unwrap();
+        if *list == list_url {
+            assert_eq!(
+                bits.get(other).unwrap() == 1,
+                other == index,
+                "entry {other}"
+            );
+        }
+    }
 }

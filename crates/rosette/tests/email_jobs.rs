@@ -123,7 +123,8 @@ async fn stored_award(app: &TestApp) -> String {
     sqlx::query(
         "INSERT INTO achievements (id, org_id, issuer_id, name, description, criteria, \
          achievement_type, skills, tags, points, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'Kubernetes Troubleshooter', 'd', 'c', 'Badge', '[]', '[]', 0, $4, $4)",
+         VALUES ($1, $2, $3, 'Kubernetes Troubleshooter', 'd', 'c', 'Badge', '[]', '[]', 0, \
+         $4, $4)",
     )
     .bind(&achievement)
     .bind(&org.id)

@@ -198,10 +198,14 @@ pub async fn create(
     let (achievement, issuer) = awardable(state, org_id, &new.achievement_id).await?;
     let (key, method) = issuer::signing_key(state, &issuer).await?;
 
-    // The first statement writes, so on SQLite the transaction queues for the write lock
-    // instead of failing on a stale read snapshot.
+    let (list_id, index) = state
+        .status_entries()
+        .take(state.db(), org_id, &issuer.id)
+        .await?;
+    // The first statement writes, so on SQLite the transaction holds the write lock from the
+    // start instead of failing on a stale read snapshot.
+    let _write = state.db().write_lock().await;
     let mut tx = state.db().pool.begin().await?;
-    let (list_id, index) = status_list::allocate(&mut tx, org_id, &issuer.id).await?;
     let award = signed_award(
         state,
         &new,
@@ -398,6 +402,7 @@ pub async fn revoke(
     reason: &str,
 ) -> Result<Award, ApiError> {
     let org_id = &caller.org_id;
+    let _write = state.db().write_lock().await;
     let mut tx = state.db().pool.begin().await?;
     // One conditional write both claims the revocation and, on SQLite, takes the write lock.
     let row = sqlx::query(

@@ -6,6 +6,7 @@
 //! job queue's row locking), [`Db::engine`] says which one is in use.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -28,6 +29,8 @@ pub struct Db {
     pub pool: AnyPool,
     /// The engine.
     pub engine: Engine,
+    /// Queues this process's SQLite write transactions (see [`Db::write_lock`]).
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -76,7 +79,23 @@ impl Db {
             .connect_with(options)
             .await
             .context("cannot connect to the database")?;
-        Ok(Self { pool, engine })
+        Ok(Self {
+            pool,
+            engine,
+            writer: Arc::default(),
+        })
+    }
+
+    /// On SQLite, waits for this process's turn to write and holds it until the guard is
+    /// dropped; on PostgreSQL, returns at once. Take it before a busy write transaction
+    /// begins and keep it to the end: SQLite has one writer, and connections that race for
+    /// its lock wait in its busy handler, which sleeps for milliseconds at a time, while a
+    /// queue here hands the lock over at once. Never take it twice in one task.
+    pub async fn write_lock(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.engine {
+            Engine::Sqlite => Some(self.writer.lock().await),
+            Engine::Postgres => None,
+        }
     }
 
     /// Brings the schema up to date.

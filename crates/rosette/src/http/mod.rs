@@ -20,6 +20,7 @@ use crate::db::Db;
 use crate::email::Mailer;
 use crate::event::Recorder;
 use crate::secrets::Sealer;
+use crate::status_list::Reservations;
 
 pub use error::{ApiError, FieldError};
 
@@ -42,16 +43,18 @@ struct Inner {
     metrics: ops::Metrics,
     events: Recorder,
     credentials: CredentialCache,
+    status_entries: Reservations,
 }
 
 impl AppState {
     /// The state for a server.
     pub fn new(db: Db, settings: Settings, sealer: Sealer, mailer: Mailer) -> Self {
         let metrics = ops::Metrics::new();
-        let events = Recorder::spawn(db.pool.clone());
+        let events = Recorder::spawn(db.clone());
         let inner = Inner {
             events,
             credentials: CredentialCache::new(CREDENTIAL_CACHE_ENTRIES),
+            status_entries: Reservations::default(),
             db,
             settings,
             sealer,
@@ -76,6 +79,11 @@ impl AppState {
     /// Signed credentials recently served, by award id.
     pub fn credentials(&self) -> &CredentialCache {
         &self.inner.credentials
+    }
+
+    /// Status list entries this server has reserved for its awards.
+    pub fn status_entries(&self) -> &Reservations {
+        &self.inner.status_entries
     }
 
     /// The database.

@@ -92,7 +92,11 @@ pub async fn send_sign_in_link(state: &AppState, job: &Job) -> anyhow::Result<()
     .fetch_optional(&state.db().pool)
     .await?;
     let (Some(_), Some(person)) = (usable, person) else {
-        tracing::info!(user.id = %user_id, org.id = %org_id, "sign-in link no longer usable: not sent");
+        tracing::info!(
+            user.id = %user_id,
+            org.id = %org_id,
+            "sign-in link no longer usable: not sent"
+        );
         return Ok(());
     };
 
