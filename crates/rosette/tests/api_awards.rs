@@ -522,15 +522,7 @@ async fn concurrent_awards_take_distinct_status_entries_across_blocks(app: TestA
             .as_str()
             .expect("an award")
             .to_owned();
-        let credential: Value = app
-            .client
-            .get(&url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let credential = public_json(&app, &url).await;
         let status = &credential["credentialStatus"];
         let entry = (
             status["statusListCredential"].as_str().unwrap().to_owned(),
@@ -550,15 +542,7 @@ async fn concurrent_awards_take_distinct_status_entries_across_blocks(app: TestA
         .post(&s.admin, &path, json!({"reason": "Mistake."}))
         .await;
     assert_eq!(status, 200);
-    let list: Value = app
-        .client
-        .get(&list_url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = public_json(&app, &list_url).await;
     let encoded = list["credentialSubject"]["encodedList"].as_str().unwrap();
     let bits = badges::status::BitstringStatusList::decode(encoded, 1).unwrap();
     let index: usize = index.parse().unwrap();
@@ -572,4 +556,11 @@ async fn concurrent_awards_take_distinct_status_entries_across_blocks(app: TestA
             );
         }
     }
+}
+
+/// A public document, fetched without a token.
+async fn public_json(app: &TestApp, url: &str) -> Value {
+    let response = app.client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{url}");
+    response.json().await.unwrap()
 }
