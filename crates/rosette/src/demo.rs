@@ -199,6 +199,7 @@ async fn issue_awards(
             achievement_id: achievements[grant.achievement].id.clone(),
             recipient_email: Email::parse(email).map_err(anyhow::Error::msg)?,
             recipient_name: Some(name.to_owned()),
+            name_public: true,
             evidence: grant.evidence.iter().map(EvidencePlan::to_item).collect(),
             idempotency_key: None,
         };

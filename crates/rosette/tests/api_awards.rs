@@ -129,7 +129,7 @@ async fn an_author_awards_and_an_admin_revokes(app: TestApp) {
     assert_eq!(award["status"], "active");
     assert_eq!(
         award["recipient"],
-        json!({"email": "ada@example.org", "name": "Ada Lovelace"})
+        json!({"email": "ada@example.org", "name": "Ada Lovelace", "show_name": false})
     );
     assert_eq!(award["public_url"], app.at(&format!("/credentials/{id}")));
     assert_eq!(

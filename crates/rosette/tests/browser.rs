@@ -35,6 +35,7 @@ async fn an_owner_signs_in_designs_an_achievement_awards_it_and_opens_its_page(a
     );
     let name = browser.text("#credential-name").await;
     assert_eq!(name, "Kubernetes Operator");
+    assert_eq!(browser.text("#credential-recipient").await, "Ada Lovelace");
     assert!(
         !browser.page_text().await.contains(LEARNER),
         "the email shows publicly"
@@ -176,6 +177,7 @@ async fn design_an_achievement(browser: &Chromium) {
 async fn award_it(browser: &Chromium) {
     browser.fill("#award-email", LEARNER).await;
     browser.fill("#award-name", "Ada Lovelace").await;
+    browser.click("#award-show-name").await;
     browser.click_and_wait("#award-submit").await;
     assert!(
         browser.path().await.starts_with("/manage/awards/"),

@@ -20,6 +20,7 @@ on_both_engines!(
     the_verify_page_checks_pasted_text_an_uploaded_png_and_this_servers_address,
     the_verify_page_explains_bad_input_and_refuses_private_addresses,
     unknown_ids_get_a_friendly_html_404,
+    the_learners_name_shows_only_when_the_award_says_so,
 );
 
 const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -472,4 +473,25 @@ async fn unknown_ids_get_a_friendly_html_404(app: TestApp) {
             "application/problem+json"
         );
     }
+}
+
+async fn the_learners_name_shows_only_when_the_award_says_so(app: TestApp) {
+    let badge = awarded(&app, |_| {}).await;
+    let (_, _, page) = browse(&app, &format!("/credentials/{}", badge.id())).await;
+    assert!(!page.contains("Ada Lovelace"), "{page}");
+    assert_eq!(badge.award["recipient"]["show_name"], json!(false));
+
+    let body = json!({"achievement_id": badge.achievement_id,
+                      "recipient": {"email": "grace@example.org", "name": "Grace Hopper",
+                                    "show_name": true}});
+    let (status, shown) = app.post(&badge.token, "/api/v1/awards", body).await;
+    assert_eq!(status, 201, "{shown}");
+    assert_eq!(shown["recipient"]["show_name"], json!(true));
+    let id = shown["id"].as_str().unwrap();
+    let (_, _, page) = browse(&app, &format!("/credentials/{id}")).await;
+    assert!(
+        page.contains("<strong id=\"credential-recipient\">Grace Hopper</strong>"),
+        "{page}"
+    );
+    assert!(!page.contains("grace@example.org"), "{page}");
 }

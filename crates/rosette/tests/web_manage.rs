@@ -860,6 +860,7 @@ async fn long_lists_come_in_pages_with_a_next_link(app: TestApp) {
             achievement_id: first.clone(),
             recipient_email: rosette::validate::Email::parse(&format!("l{n}@example.org")).unwrap(),
             recipient_name: None,
+            name_public: false,
             evidence: Vec::new(),
             idempotency_key: None,
         };

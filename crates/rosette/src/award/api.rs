@@ -76,8 +76,12 @@ pub struct RecipientRequest {
     /// The learner's email; the credential holds only its salted hash.
     #[schema(example = "ada@example.org")]
     email: String,
-    /// The learner's name, for the email and the public page (at most 200 characters).
+    /// The learner's name, for the email and the award's pages (at most 200 characters).
     name: Option<String>,
+    /// Whether the name shows on the credential's public page (default: it does not; the
+    /// email never does).
+    #[serde(default)]
+    show_name: bool,
 }
 
 /// One piece of evidence of a new award: at least one of its fields.
@@ -143,6 +147,8 @@ pub struct RecipientResponse {
     email: String,
     /// The learner's name, when given.
     name: Option<String>,
+    /// Whether the name shows on the credential's public page.
+    show_name: bool,
 }
 
 /// A page of awards.
@@ -166,6 +172,7 @@ fn respond(state: &AppState, award: Award) -> AwardResponse {
         recipient: RecipientResponse {
             email: award.recipient_email,
             name: award.recipient_name,
+            show_name: award.name_public,
         },
         valid_from: award.valid_from,
         valid_until: award.valid_until,
@@ -252,6 +259,7 @@ fn new_award(
         achievement_id: achievement_id.unwrap_or_default(),
         recipient_email: email.ok_or_else(|| ApiError::internal("a checked email is missing"))?,
         recipient_name: name,
+        name_public: body.recipient.show_name,
         evidence,
         idempotency_key,
     })

@@ -59,6 +59,8 @@ pub struct Award {
     pub recipient_email: String,
     /// The learner's name, for pages and emails.
     pub recipient_name: Option<String>,
+    /// Whether the learner's name shows on the award's public page.
+    pub name_public: bool,
     /// The signed credential, exactly as issued.
     pub credential: String,
     /// The status list holding its revocation bit.
@@ -154,6 +156,8 @@ pub struct NewAward {
     pub recipient_email: Email,
     /// The learner's name.
     pub recipient_name: Option<String>,
+    /// Whether the name shows on the award's public page (the email never does).
+    pub name_public: bool,
     /// How it was earned.
     pub evidence: Vec<EvidenceItem>,
     /// The client's `Idempotency-Key`, if it sent one.
@@ -162,7 +166,7 @@ pub struct NewAward {
 
 const COLUMNS: &str = "id, org_id, achievement_id, issuer_id, recipient_email, recipient_name, \
      credential, status_list_id, status_index, valid_from, valid_until, revoked_at, \
-     revocation_reason, idempotency_key, created_at";
+     revocation_reason, idempotency_key, created_at, name_public";
 
 fn from_row(row: &AnyRow) -> Award {
     Award {
@@ -181,6 +185,7 @@ fn from_row(row: &AnyRow) -> Award {
         revocation_reason: row.get("revocation_reason"),
         idempotency_key: row.get("idempotency_key"),
         created_at: row.get("created_at"),
+        name_public: row.get::<i64, _>("name_public") != 0,
     }
 }
 
@@ -305,6 +310,7 @@ fn signed_award(
         issuer_id: issuer.id.clone(),
         recipient_email: new.recipient_email.to_string(),
         recipient_name: new.recipient_name.clone(),
+        name_public: new.name_public,
         credential: signed.to_string(),
         status_list_id: list_id.to_owned(),
         status_index: i64::try_from(index).map_err(ApiError::internal)?,
@@ -320,7 +326,7 @@ fn signed_award(
 async fn insert(tx: &mut sqlx::AnyConnection, award: &Award) -> sqlx::Result<()> {
     let sql = format!(
         "INSERT INTO awards ({COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(&award.id)
@@ -338,6 +344,7 @@ async fn insert(tx: &mut sqlx::AnyConnection, award: &Award) -> sqlx::Result<()>
         .bind(&award.revocation_reason)
         .bind(&award.idempotency_key)
         .bind(award.created_at)
+        .bind(i64::from(award.name_public))
         .execute(tx)
         .await?;
     Ok(())
@@ -355,6 +362,7 @@ fn replay(existing: Award, new: &NewAward) -> Result<Award, ApiError> {
     let same = existing.achievement_id == new.achievement_id
         && existing.recipient_email == new.recipient_email.as_str()
         && existing.recipient_name == new.recipient_name
+        && existing.name_public == new.name_public
         && stored_evidence == json!(credential::evidence(&new.evidence));
     if same {
         Ok(existing)
@@ -522,6 +530,7 @@ mod tests {
             issuer_id: "i".into(),
             recipient_email: "ada@example.org".into(),
             recipient_name: None,
+            name_public: false,
             credential: "{}".into(),
             status_list_id: "l".into(),
             status_index: 0,
@@ -581,6 +590,7 @@ mod tests {
             achievement_id: "a".into(),
             recipient_email: Email::parse("ada@example.org").unwrap(),
             recipient_name: None,
+            name_public: false,
             evidence: Vec::new(),
             idempotency_key: Some("k".into()),
         };
@@ -597,8 +607,13 @@ mod tests {
                 narrative: None,
                 url: None,
             }],
-            ..new
+            ..new.clone()
         };
         assert!(replay(award(None, None), &with_evidence).is_err());
+        let shown = NewAward {
+            name_public: true,
+            ..new
+        };
+        assert!(replay(award(None, None), &shown).is_err());
     }
 }

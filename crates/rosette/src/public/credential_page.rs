@@ -167,7 +167,10 @@ impl CredentialView {
             description: achievement.description.clone(),
             achievement_type: achievement.achievement_type.clone(),
             issuer_href: format!("/issuers/{}", award.issuer_id),
-            recipient_name: stated_recipient_name(credential),
+            recipient_name: stated_recipient_name(credential).or_else(|| {
+                // The organization chose to show it when it awarded.
+                award.recipient_name.clone().filter(|_| award.name_public)
+            }),
             criteria_html: achievement.criteria.narrative.as_deref().map(to_safe_html),
             criteria_url: achievement.criteria.id.as_deref().and_then(web_link),
             skills: skills(achievement),
@@ -193,7 +196,7 @@ fn issuer_name(issuer: &IssuerRef, report: &Report) -> String {
     .unwrap_or_else(|| issuer.id().to_owned())
 }
 
-/// The learner's name, only when the credential itself states it publicly.
+/// The learner's name when the credential itself states it.
 fn stated_recipient_name(credential: &Credential) -> Option<String> {
     let subject = &credential.credential_subject.extra;
     subject

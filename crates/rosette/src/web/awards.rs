@@ -43,6 +43,8 @@ pub struct AwardForm {
     achievement_id: String,
     email: String,
     name: String,
+    /// Whether the name shows on the credential's public page.
+    show_name: bool,
     evidence: Vec<EvidenceRow>,
     idempotency_key: String,
 }
@@ -268,6 +270,7 @@ impl AwardForm {
             achievement_id: get("achievement_id").trim().to_owned(),
             email: get("email"),
             name: get("name"),
+            show_name: get("show_name") == "yes",
             evidence: evidence.collect(),
             idempotency_key: get("idempotency_key"),
         }
@@ -299,6 +302,7 @@ impl AwardForm {
             Some(email) if problems.is_empty() => Ok(NewAward {
                 achievement_id: self.achievement_id.clone(),
                 recipient_email: email,
+                name_public: self.show_name && name.is_some(),
                 recipient_name: name,
                 evidence,
                 idempotency_key: Some(key),
