@@ -18,6 +18,7 @@ on_both_engines!(
     awards_are_listed_newest_first_with_filters_and_pages,
     an_award_past_its_valid_until_is_expired,
     concurrent_awards_take_distinct_status_entries_across_blocks,
+    after_a_key_rotation_new_awards_are_signed_with_the_new_key,
 );
 
 /// An organization with an issuer and one achievement, and tokens of several roles.
@@ -563,4 +564,42 @@ async fn public_json(app: &TestApp, url: &str) -> Value {
     let response = app.client.get(url).send().await.unwrap();
     assert_eq!(response.status(), 200, "{url}");
     response.json().await.unwrap()
+}
+
+/// The server keeps unsealed signing keys for a while; a rotation must still take effect at
+/// once for the awards it signs.
+async fn after_a_key_rotation_new_awards_are_signed_with_the_new_key(app: TestApp) {
+    let s = setup(&app).await;
+    let method = |credential: &Value| {
+        credential["proof"][0]["verificationMethod"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let body = award_body(&s.achievement, "before@example.org");
+    let (_, before) = app.post(&s.author, "/api/v1/awards", body).await;
+    let before = public_json(&app, before["credential_url"].as_str().unwrap()).await;
+    let issuer_url = before["issuer"]["id"].as_str().unwrap().to_owned();
+    let issuer_id = issuer_url.rsplit('/').next().unwrap();
+
+    let path = format!("/api/v1/issuers/{issuer_id}/rotate-key");
+    let (status, rotated) = app.post(&s.admin, &path, json!({})).await;
+    assert_eq!(status, 200, "{rotated}");
+    let body = award_body(&s.achievement, "after@example.org");
+    let (_, after) = app.post(&s.author, "/api/v1/awards", body).await;
+    let after = public_json(&app, after["credential_url"].as_str().unwrap()).await;
+
+    assert_ne!(method(&before), method(&after));
+    let current = rotated["verificationMethod"][0]["id"].as_str().unwrap();
+    assert_eq!(method(&after), current, "{rotated}");
+    let published: Vec<&str> = rotated["assertionMethod"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        published.contains(&method(&before).as_str()),
+        "the old key is still published"
+    );
 }

@@ -64,11 +64,16 @@ impl Db {
                     if engine == Engine::Sqlite {
                         // WAL lets reads go on during writes; busy_timeout makes writers queue
                         // instead of failing; foreign keys are off by default in SQLite.
+                        // Reading pages through a memory map instead of a read call each, and
+                        // a 16 MiB page cache per connection, keep page reads off the system
+                        // call path (a profile under load showed them there).
                         for pragma in [
                             "PRAGMA journal_mode = WAL",
                             "PRAGMA synchronous = NORMAL",
                             "PRAGMA busy_timeout = 5000",
                             "PRAGMA foreign_keys = ON",
+                            "PRAGMA mmap_size = 268435456",
+                            "PRAGMA cache_size = -16384",
                         ] {
                             sqlx::query(pragma).execute(&mut *conn).await?;
                         }

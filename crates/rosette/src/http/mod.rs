@@ -19,6 +19,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::email::Mailer;
 use crate::event::Recorder;
+use crate::issuer::SigningKeys;
 use crate::secrets::Sealer;
 use crate::status_list::Reservations;
 
@@ -44,6 +45,7 @@ struct Inner {
     events: Recorder,
     credentials: CredentialCache,
     status_entries: Reservations,
+    signing_keys: SigningKeys,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             events,
             credentials: CredentialCache::new(CREDENTIAL_CACHE_ENTRIES),
             status_entries: Reservations::default(),
+            signing_keys: SigningKeys::default(),
             db,
             settings,
             sealer,
@@ -84,6 +87,11 @@ impl AppState {
     /// Status list entries this server has reserved for its awards.
     pub fn status_entries(&self) -> &Reservations {
         &self.inner.status_entries
+    }
+
+    /// Issuers' signing keys this server has unsealed.
+    pub fn signing_keys(&self) -> &SigningKeys {
+        &self.inner.signing_keys
     }
 
     /// The database.

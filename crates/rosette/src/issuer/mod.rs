@@ -6,6 +6,10 @@
 
 mod api;
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use badges::keys::{KeyPair, PublishedKey};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -230,6 +234,7 @@ pub async fn rotate_key(state: &AppState, issuer: &Issuer) -> anyhow::Result<()>
     .await?;
     insert_key(state, &mut tx, issuer, now).await?;
     tx.commit().await?;
+    state.signing_keys().forget(&issuer.id);
     tracing::info!(issuer.id = %issuer.id, "issuer key rotated");
     Ok(())
 }
@@ -244,8 +249,58 @@ pub fn method_id(public_url: &str, issuer_id: &str, public_multibase: &str) -> S
     format!("{}#{public_multibase}", public_id(public_url, issuer_id))
 }
 
-/// The issuer's current signing key and its verification method id.
+/// How long a server signs with an issuer key it read before reading the current one again.
+/// A rotation on this server takes effect at once; one on another server sharing the
+/// database, within this time. Signing a little longer with a retired key is safe: retired
+/// keys stay published, so what they signed still verifies.
+pub const SIGNING_KEY_TTL: Duration = Duration::from_secs(60);
+
+/// Issuers' current signing keys, unsealed, as this server last read them.
+#[derive(Default)]
+pub struct SigningKeys {
+    entries: Mutex<HashMap<String, (Instant, KeyPair, String)>>,
+}
+
+impl std::fmt::Debug for SigningKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKeys(..)")
+    }
+}
+
+impl SigningKeys {
+    fn get(&self, issuer_id: &str) -> Option<(KeyPair, String)> {
+        let entries = self.entries.lock().ok()?;
+        let (read_at, key, method) = entries.get(issuer_id)?;
+        (read_at.elapsed() < SIGNING_KEY_TTL).then(|| (key.clone(), method.clone()))
+    }
+
+    fn keep(&self, issuer_id: &str, key: &KeyPair, method: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            let entry = (Instant::now(), key.clone(), method.to_owned());
+            entries.insert(issuer_id.to_owned(), entry);
+        }
+    }
+
+    fn forget(&self, issuer_id: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(issuer_id);
+        }
+    }
+}
+
+/// The issuer's current signing key and its verification method id (see
+/// [`SIGNING_KEY_TTL`]).
 pub async fn signing_key(state: &AppState, issuer: &Issuer) -> anyhow::Result<(KeyPair, String)> {
+    if let Some(known) = state.signing_keys().get(&issuer.id) {
+        return Ok(known);
+    }
+    let (key, method) = read_signing_key(state, issuer).await?;
+    state.signing_keys().keep(&issuer.id, &key, &method);
+    Ok((key, method))
+}
+
+/// Reads and unseals the issuer's current signing key.
+async fn read_signing_key(state: &AppState, issuer: &Issuer) -> anyhow::Result<(KeyPair, String)> {
     let row = sqlx::query(
         "SELECT id, public_multibase, secret_sealed FROM issuer_keys \
          WHERE issuer_id = $1 AND org_id = $2 AND retired_at IS NULL \
