@@ -207,10 +207,8 @@ pub async fn create(
         .status_entries()
         .take(state.db(), org_id, &issuer.id)
         .await?;
-    // The first statement writes, so on SQLite the transaction holds the write lock from the
-    // start instead of failing on a stale read snapshot.
-    let _write = state.db().write_lock().await;
-    let mut tx = state.db().pool.begin().await?;
+    // Signed before the transaction: nothing in it depends on the database any more, and
+    // on SQLite the write lock is then held only for the writes.
     let award = signed_award(
         state,
         &new,
@@ -220,6 +218,10 @@ pub async fn create(
         &key,
         method,
     )?;
+    // The first statement writes, so on SQLite the transaction holds the write lock from the
+    // start instead of failing on a stale read snapshot.
+    let _write = state.db().write_lock().await;
+    let mut tx = state.db().pool.begin().await?;
     if let Err(e) = insert(&mut tx, &award).await {
         if is_unique_violation(&e) {
             // A concurrent request with the same key won; answer with its award.
