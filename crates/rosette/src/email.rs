@@ -124,20 +124,16 @@ pub async fn send_award_issued(state: &AppState, job: &Job) -> anyhow::Result<()
         .org_id
         .as_deref()
         .context("the job names no organization")?;
-    let row = sqlx::query(
-        "SELECT a.recipient_email, a.recipient_name, c.name AS achievement, i.name AS issuer \
-         FROM awards a JOIN achievements c ON c.id = a.achievement_id \
-         JOIN issuers i ON i.id = a.issuer_id WHERE a.org_id = $1 AND a.id = $2",
-    )
-    .bind(org_id)
-    .bind(award_id)
-    .fetch_optional(&state.db().pool)
-    .await?
-    .context("the award no longer exists")?;
-    let email: String = row.get("recipient_email");
-    let name: Option<String> = row.get("recipient_name");
-    let achievement: String = row.get("achievement");
-    let issuer: String = row.get("issuer");
+    let AwardEmail {
+        email,
+        name,
+        achievement,
+        issuer,
+    } = match serde_json::from_value::<AwardEmail>(job.payload.clone()) {
+        Ok(details) => details,
+        // Jobs queued before the payload carried the details.
+        Err(_) => award_email_details(state, org_id, award_id).await?,
+    };
     let link = format!("{}/credentials/{award_id}", state.public_url());
 
     let greeting = name
@@ -172,6 +168,43 @@ pub async fn send_award_issued(state: &AppState, job: &Job) -> anyhow::Result<()
     state.mailer().send(message).await?;
     tracing::info!(award.id = %award_id, "award email sent");
     Ok(())
+}
+
+/// What the email about a new award says, carried in its job's payload (beside `award_id`)
+/// so that sending it reads nothing back.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct AwardEmail {
+    /// The learner's address.
+    pub email: String,
+    /// The learner's name.
+    pub name: Option<String>,
+    /// The achievement's name.
+    pub achievement: String,
+    /// The issuer's name.
+    pub issuer: String,
+}
+
+async fn award_email_details(
+    state: &AppState,
+    org_id: &str,
+    award_id: &str,
+) -> anyhow::Result<AwardEmail> {
+    let row = sqlx::query(
+        "SELECT a.recipient_email, a.recipient_name, c.name AS achievement, i.name AS issuer \
+         FROM awards a JOIN achievements c ON c.id = a.achievement_id \
+         JOIN issuers i ON i.id = a.issuer_id WHERE a.org_id = $1 AND a.id = $2",
+    )
+    .bind(org_id)
+    .bind(award_id)
+    .fetch_optional(&state.db().pool)
+    .await?
+    .context("the award no longer exists")?;
+    Ok(AwardEmail {
+        email: row.get("recipient_email"),
+        name: row.get("recipient_name"),
+        achievement: row.get("achievement"),
+        issuer: row.get("issuer"),
+    })
 }
 
 /// Escapes text for HTML.

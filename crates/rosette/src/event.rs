@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::db::{Db, new_id, now_ms};
+use crate::db::{Db, new_id, now_ms, placeholders};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,18 +48,30 @@ pub async fn append(
     subject_id: &str,
     data: Value,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO events (id, org_id, kind, subject_id, data, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(new_id())
-    .bind(org_id)
-    .bind(kind.as_str())
-    .bind(subject_id)
-    .bind(data.to_string())
-    .bind(now_ms())
-    .execute(conn)
-    .await?;
+    insert_many(conn, &[NewEvent::new(org_id, kind, subject_id, &data)]).await
+}
+
+/// Appends several events in one statement; like [`append`], pass the transaction of the
+/// change they record.
+pub async fn insert_many(conn: &mut sqlx::AnyConnection, events: &[NewEvent]) -> sqlx::Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO events (id, org_id, kind, subject_id, data, created_at) VALUES {}",
+        placeholders(events.len(), 6)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for event in events {
+        query = query
+            .bind(&event.id)
+            .bind(&event.org_id)
+            .bind(event.kind.as_str())
+            .bind(&event.subject_id)
+            .bind(&event.data)
+            .bind(event.created_at);
+    }
+    query.execute(conn).await?;
     Ok(())
 }
 
@@ -71,8 +83,9 @@ const BATCH_DELAY: Duration = Duration::from_millis(250);
 /// log says so) rather than slowing the pages down.
 const QUEUE_CAPACITY: usize = 20_000;
 
-/// An event on its way to the database.
-struct Pending {
+/// An event on its way to the database, dated when it was made.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
     id: String,
     org_id: String,
     kind: EventKind,
@@ -81,8 +94,22 @@ struct Pending {
     created_at: i64,
 }
 
+impl NewEvent {
+    /// An event about `subject_id`, happening now.
+    pub fn new(org_id: &str, kind: EventKind, subject_id: &str, data: &Value) -> Self {
+        Self {
+            id: new_id(),
+            org_id: org_id.to_owned(),
+            kind,
+            subject_id: subject_id.to_owned(),
+            data: data.to_string(),
+            created_at: now_ms(),
+        }
+    }
+}
+
 enum Command {
-    Record(Pending),
+    Record(NewEvent),
     Flush(oneshot::Sender<()>),
 }
 
@@ -107,15 +134,8 @@ impl Recorder {
 
     /// Queues an event about `subject_id`.
     pub fn record(&self, org_id: &str, kind: EventKind, subject_id: &str, data: Value) {
-        let pending = Pending {
-            id: new_id(),
-            org_id: org_id.to_owned(),
-            kind,
-            subject_id: subject_id.to_owned(),
-            data: data.to_string(),
-            created_at: now_ms(),
-        };
-        if let Err(e) = self.queue.try_send(Command::Record(pending)) {
+        let event = NewEvent::new(org_id, kind, subject_id, &data);
+        if let Err(e) = self.queue.try_send(Command::Record(event)) {
             let reason = match e {
                 mpsc::error::TrySendError::Full(_) => "the queue is full",
                 mpsc::error::TrySendError::Closed(_) => "the writer has stopped",
@@ -138,7 +158,7 @@ impl Recorder {
 }
 
 async fn write_batches(db: Db, mut commands: mpsc::Receiver<Command>) {
-    let mut batch: Vec<Pending> = Vec::with_capacity(BATCH_SIZE);
+    let mut batch: Vec<NewEvent> = Vec::with_capacity(BATCH_SIZE);
     loop {
         // Wait for the first event of a batch, then for more until the batch is full or
         // the delay has passed.
@@ -177,38 +197,10 @@ async fn write_batches(db: Db, mut commands: mpsc::Receiver<Command>) {
     }
 }
 
-async fn insert(db: &Db, batch: &[Pending]) -> sqlx::Result<()> {
-    let rows: Vec<String> = (0..batch.len())
-        .map(|i| {
-            let n = i * 6;
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5,
-                n + 6
-            )
-        })
-        .collect();
-    let sql = format!(
-        "INSERT INTO events (id, org_id, kind, subject_id, data, created_at) VALUES {}",
-        rows.join(", ")
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for event in batch {
-        query = query
-            .bind(&event.id)
-            .bind(&event.org_id)
-            .bind(event.kind.as_str())
-            .bind(&event.subject_id)
-            .bind(&event.data)
-            .bind(event.created_at);
-    }
+async fn insert(db: &Db, batch: &[NewEvent]) -> sqlx::Result<()> {
     let _write = db.write_lock().await;
-    query.execute(&db.pool).await?;
-    Ok(())
+    let mut conn = db.pool.acquire().await?;
+    insert_many(&mut conn, batch).await
 }
 
 #[cfg(test)]

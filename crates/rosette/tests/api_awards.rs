@@ -19,6 +19,7 @@ on_both_engines!(
     an_award_past_its_valid_until_is_expired,
     concurrent_awards_take_distinct_status_entries_across_blocks,
     after_a_key_rotation_new_awards_are_signed_with_the_new_key,
+    awards_stored_together_keep_their_keys_and_a_bad_one_fails_alone,
 );
 
 /// An organization with an issuer and one achievement, and tokens of several roles.
@@ -602,4 +603,54 @@ async fn after_a_key_rotation_new_awards_are_signed_with_the_new_key(app: TestAp
         published.contains(&method(&before).as_str()),
         "the old key is still published"
     );
+}
+
+/// A burst of awards reaches the writer at once, so they are stored in shared transactions:
+/// awards that share an idempotency key still make one award each key, every stored award
+/// has its event and email job, and an award the database refuses fails only its own store.
+async fn awards_stored_together_keep_their_keys_and_a_bad_one_fails_alone(app: TestApp) {
+    use rosette::event::{EventKind, NewEvent};
+    let s = setup(&app).await;
+    let body = award_body(&s.achievement, "first@example.org");
+    let (status, first) = app.post(&s.author, "/api/v1/awards", body).await;
+    assert_eq!(status, 201, "{first}");
+    let template = rosette::award::get(app.state.db(), &s.org.id, first["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+
+    const BAD: usize = 7;
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let mut award = template.clone();
+        award.id = rosette::db::new_id();
+        award.status_index = 1_000 + n as i64;
+        award.idempotency_key = Some(format!("burst-{}", n % 20));
+        if n == BAD {
+            award.idempotency_key = Some("burst-bad".into());
+            award.achievement_id = rosette::db::new_id();
+        }
+        let event = NewEvent::new(&award.org_id, EventKind::AwardIssued, &award.id, &json!({}));
+        let email = json!({"award_id": award.id});
+        let writer = app.state.award_writer().clone();
+        tasks.push(tokio::spawn(async move {
+            writer.store(award, event, email).await
+        }));
+    }
+    let (mut stored, mut skipped, mut failed) = (Vec::new(), 0, Vec::new());
+    for (n, task) in tasks.into_iter().enumerate() {
+        match task.await.unwrap() {
+            Ok(Some(award)) => stored.push(award.idempotency_key.unwrap()),
+            Ok(None) => skipped += 1,
+            Err(_) => failed.push(n),
+        }
+    }
+    stored.sort();
+    stored.dedup();
+    assert_eq!((stored.len(), skipped, failed), (20, 19, vec![BAD]));
+    assert_eq!(awards_in(&app, &s.org.id).await, 21);
+    let issued = "SELECT COUNT(*) FROM events WHERE org_id = $1 AND kind = 'award.issued'";
+    assert_eq!(count(&app, issued, &s.org.id).await, 21);
+    let emails = "SELECT COUNT(*) FROM jobs WHERE org_id = $1 AND kind = 'email.award_issued'";
+    assert_eq!(count(&app, emails, &s.org.id).await, 21);
 }

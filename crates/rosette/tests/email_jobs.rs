@@ -170,8 +170,12 @@ async fn stored_award(app: &TestApp) -> String {
 
 async fn the_award_email_reaches_a_real_smtp_server(app: TestApp, inbox: Inbox) {
     let award = stored_award(&app).await;
-    assert!(jobs::run_next(&app.state).await.unwrap(), "a job was due");
-    assert!(!jobs::run_next(&app.state).await.unwrap(), "and only one");
+    assert_eq!(
+        jobs::run_next(&app.state).await.unwrap(),
+        1,
+        "one job was due"
+    );
+    assert_eq!(jobs::run_next(&app.state).await.unwrap(), 0, "and no other");
 
     let inbox = inbox.lock().unwrap();
     assert_eq!(inbox.len(), 1);
@@ -194,7 +198,7 @@ async fn the_award_email_reaches_a_real_smtp_server(app: TestApp, inbox: Inbox) 
 
 async fn without_smtp_the_email_lands_in_the_outbox(app: TestApp) {
     let award = stored_award(&app).await;
-    assert!(jobs::run_next(&app.state).await.unwrap());
+    assert_eq!(jobs::run_next(&app.state).await.unwrap(), 1);
     let outbox = app.data_dir.join("outbox");
     let files: Vec<_> = std::fs::read_dir(&outbox)
         .unwrap()
@@ -220,13 +224,13 @@ async fn a_failing_job_is_retried_with_backoff_and_given_up_at_last(app: TestApp
         .unwrap();
     tx.commit().await.unwrap();
 
-    assert!(jobs::run_next(&app.state).await.unwrap());
+    assert_eq!(jobs::run_next(&app.state).await.unwrap(), 1);
     let (attempts, run_at, done, error) = job_row(&app, &id).await;
     assert_eq!(attempts, 1);
     assert!(run_at > now_ms() + 5_000, "the retry waits");
     assert!(done.is_none());
     assert!(error.unwrap().contains("unknown job kind"));
-    assert!(!jobs::run_next(&app.state).await.unwrap(), "not due yet");
+    assert_eq!(jobs::run_next(&app.state).await.unwrap(), 0, "not due yet");
 
     for attempt in 2..=jobs::MAX_ATTEMPTS {
         sqlx::query("UPDATE jobs SET run_at = 0 WHERE id = $1")
@@ -234,8 +238,9 @@ async fn a_failing_job_is_retried_with_backoff_and_given_up_at_last(app: TestApp
             .execute(pool)
             .await
             .unwrap();
-        assert!(
+        assert_eq!(
             jobs::run_next(&app.state).await.unwrap(),
+            1,
             "attempt {attempt}"
         );
     }
@@ -269,10 +274,12 @@ async fn concurrent_workers_run_each_job_exactly_once(app: TestApp) {
             let state = app.state.clone();
             tokio::spawn(async move {
                 let mut ran = 0;
-                while jobs::run_next(&state).await.unwrap() {
-                    ran += 1;
+                loop {
+                    match jobs::run_next(&state).await.unwrap() {
+                        0 => break ran,
+                        n => ran += n,
+                    }
                 }
-                ran
             })
         })
         .collect();

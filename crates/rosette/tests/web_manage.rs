@@ -835,6 +835,8 @@ async fn long_lists_come_in_pages_with_a_next_link(app: TestApp) {
     let (browser, org) = owner_browser(&app).await;
     let issuer_id = issuer(&app, &browser, &org.id).await;
     let first = create(&browser, &issuer_id, "Paged 00").await;
+    // Lists are newest first, and two made in the same millisecond follow their random ids.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let caller = rosette::auth::Caller {
         org_id: org.id.clone(),
         role: Role::Author,

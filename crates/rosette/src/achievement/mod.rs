@@ -185,6 +185,32 @@ pub async fn get(db: &Db, org_id: &str, id: &str) -> anyhow::Result<Option<Achie
     Ok(row.as_ref().map(from_row))
 }
 
+/// Finds an achievement of an organization together with its issuer, in one query.
+pub async fn get_with_issuer(
+    db: &Db,
+    org_id: &str,
+    id: &str,
+) -> anyhow::Result<Option<(Achievement, crate::issuer::Issuer)>> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let achievement: Vec<String> = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
+        format!(
+            "SELECT {}, {} FROM achievements a \
+             JOIN issuers i ON i.id = a.issuer_id AND i.org_id = a.org_id \
+             WHERE a.org_id = $1 AND a.id = $2",
+            achievement.join(", "),
+            crate::issuer::joined_columns("i")
+        )
+    });
+    let row = sqlx::query(sqlx::AssertSqlSafe(SQL.as_str()))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row
+        .as_ref()
+        .map(|row| (from_row(row), crate::issuer::from_joined_row(row))))
+}
+
 /// Finds an achievement by id alone, for its public documents and image.
 pub async fn get_public(db: &Db, id: &str) -> anyhow::Result<Option<Achievement>> {
     let sql = format!("SELECT {COLUMNS} FROM achievements WHERE id = $1");

@@ -1,10 +1,11 @@
 //! Awards: one achievement given to one learner, and the signed OB 3.0 credential that
 //! proves it.
 //!
-//! Making an award is one transaction: take a status list entry, build and sign the
-//! credential, store it with the award, append the `award.issued` event and queue the
-//! learner's email. The stored credential is never edited: revoking sets the award's status
-//! list bit, and expiry follows from the credential's own `validUntil`.
+//! Making an award: take a status list entry, build and sign the credential, then store it
+//! with the award, the `award.issued` event and the learner's email job in one transaction
+//! (shared with the awards made at the same moment, see [`writer`]). The stored credential is
+//! never edited: revoking sets the award's status list bit, and expiry follows from the
+//! credential's own `validUntil`.
 //!
 //! Retries are safe: a request with an idempotency key makes at most one award per key and
 //! organization, enforced by the unique index `awards_idempotency`, so concurrent retries on
@@ -14,6 +15,9 @@ mod api;
 pub mod cache;
 pub mod credential;
 mod verify;
+pub mod writer;
+
+use std::collections::HashSet;
 
 use badges::status::{StatusListEntry, StatusPurpose};
 use chrono::{DateTime, Duration, Utc};
@@ -24,8 +28,8 @@ use sqlx::any::AnyRow;
 
 use crate::achievement::{self, Achievement};
 use crate::auth::{Actor, Caller};
-use crate::db::{Db, new_id, now_ms};
-use crate::event::{self, EventKind};
+use crate::db::{Db, new_id, now_ms, placeholders};
+use crate::event::{self, EventKind, NewEvent};
 use crate::http::{ApiError, AppState};
 use crate::issuer::{self, Issuer};
 use crate::status_list;
@@ -218,25 +222,29 @@ pub async fn create(
         &key,
         method,
     )?;
-    // The first statement writes, so on SQLite the transaction holds the write lock from the
-    // start instead of failing on a stale read snapshot.
-    let _write = state.db().write_lock().await;
-    let mut tx = state.db().pool.begin().await?;
-    if let Err(e) = insert(&mut tx, &award).await {
-        if is_unique_violation(&e) {
-            // A concurrent request with the same key won; answer with its award.
-            tx.rollback().await?;
-            let existing = find_by_key(state.db(), org_id, new.idempotency_key.as_deref()).await?;
-            let existing = existing.ok_or_else(|| ApiError::internal("an award vanished"))?;
-            return replay(existing, &new).map(|award| (award, false));
-        }
-        return Err(e.into());
-    }
     let data = json!({"achievement_id": award.achievement_id, "issuer_id": award.issuer_id,
                       "by": actor(caller)});
-    event::append(&mut tx, org_id, EventKind::AwardIssued, &award.id, data).await?;
-    enqueue_email(&mut tx, &award).await?;
-    tx.commit().await?;
+    let issued = NewEvent::new(org_id, EventKind::AwardIssued, &award.id, &data);
+    let email = crate::email::AwardEmail {
+        email: award.recipient_email.clone(),
+        name: award.recipient_name.clone(),
+        achievement: achievement.name.clone(),
+        issuer: issuer.name.clone(),
+    };
+    let mut email = serde_json::to_value(email).map_err(ApiError::internal)?;
+    email["award_id"] = json!(award.id);
+    let stored = state
+        .award_writer()
+        .store(award, issued, email)
+        .await
+        .map_err(ApiError::internal)?;
+    let Some(award) = stored else {
+        // A concurrent request with the same key won; answer with its award.
+        let existing = find_by_key(state.db(), org_id, new.idempotency_key.as_deref()).await?;
+        let existing =
+            existing.ok_or_else(|| ApiError::internal("an award could not be stored"))?;
+        return replay(existing, &new).map(|award| (award, false));
+    };
     tracing::info!(award.id = %award.id, org.id = %org_id, "award issued");
     Ok((award, true))
 }
@@ -248,7 +256,7 @@ async fn awardable(
     achievement_id: &str,
 ) -> Result<(Achievement, Issuer), ApiError> {
     const POINTER: &str = "/achievement_id";
-    let achievement = achievement::get(state.db(), org_id, achievement_id)
+    let (achievement, issuer) = achievement::get_with_issuer(state.db(), org_id, achievement_id)
         .await?
         .ok_or_else(|| ApiError::invalid_field(POINTER, "no such achievement"))?;
     if achievement.archived_at.is_some() {
@@ -257,9 +265,6 @@ async fn awardable(
             "the achievement is archived and can no longer be awarded",
         ));
     }
-    let issuer = issuer::get(state.db(), org_id, &achievement.issuer_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("an achievement names a missing issuer"))?;
     if issuer.archived_at.is_some() {
         return Err(ApiError::invalid_field(
             POINTER,
@@ -325,35 +330,39 @@ fn signed_award(
     })
 }
 
-async fn insert(tx: &mut sqlx::AnyConnection, award: &Award) -> sqlx::Result<()> {
+/// Inserts awards in one statement, skipping any whose idempotency key is taken; returns
+/// the ids of those inserted.
+async fn insert_many(
+    tx: &mut sqlx::AnyConnection,
+    awards: &[&Award],
+) -> sqlx::Result<HashSet<String>> {
+    const COLUMN_COUNT: usize = 16;
     let sql = format!(
-        "INSERT INTO awards ({COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+        "INSERT INTO awards ({COLUMNS}) VALUES {} ON CONFLICT DO NOTHING RETURNING id",
+        placeholders(awards.len(), COLUMN_COUNT)
     );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(&award.id)
-        .bind(&award.org_id)
-        .bind(&award.achievement_id)
-        .bind(&award.issuer_id)
-        .bind(&award.recipient_email)
-        .bind(&award.recipient_name)
-        .bind(&award.credential)
-        .bind(&award.status_list_id)
-        .bind(award.status_index)
-        .bind(award.valid_from)
-        .bind(award.valid_until)
-        .bind(award.revoked_at)
-        .bind(&award.revocation_reason)
-        .bind(&award.idempotency_key)
-        .bind(award.created_at)
-        .bind(i64::from(award.name_public))
-        .execute(tx)
-        .await?;
-    Ok(())
-}
-
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for award in awards {
+        query = query
+            .bind(&award.id)
+            .bind(&award.org_id)
+            .bind(&award.achievement_id)
+            .bind(&award.issuer_id)
+            .bind(&award.recipient_email)
+            .bind(&award.recipient_name)
+            .bind(&award.credential)
+            .bind(&award.status_list_id)
+            .bind(award.status_index)
+            .bind(award.valid_from)
+            .bind(award.valid_until)
+            .bind(award.revoked_at)
+            .bind(&award.revocation_reason)
+            .bind(&award.idempotency_key)
+            .bind(award.created_at)
+            .bind(i64::from(award.name_public));
+    }
+    let rows = query.fetch_all(tx).await?;
+    Ok(rows.iter().map(|row| row.get("id")).collect())
 }
 
 /// The award an idempotency key made, if the request is the same one; 409 if it is not.
@@ -388,12 +397,6 @@ async fn find_by_key(db: &Db, org_id: &str, key: Option<&str>) -> sqlx::Result<O
         .fetch_optional(&db.pool)
         .await?;
     Ok(row.as_ref().map(from_row))
-}
-
-async fn enqueue_email(tx: &mut sqlx::AnyConnection, award: &Award) -> sqlx::Result<()> {
-    let payload = json!({"award_id": award.id});
-    crate::jobs::enqueue(tx, Some(&award.org_id), EMAIL_JOB, &payload).await?;
-    Ok(())
 }
 
 fn actor(caller: &Caller) -> Value {

@@ -15,6 +15,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::award::cache::{CREDENTIAL_CACHE_ENTRIES, CredentialCache};
+use crate::award::writer::Writer as AwardWriter;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::email::Mailer;
@@ -46,6 +47,7 @@ struct Inner {
     credentials: CredentialCache,
     status_entries: Reservations,
     signing_keys: SigningKeys,
+    award_writer: AwardWriter,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             credentials: CredentialCache::new(CREDENTIAL_CACHE_ENTRIES),
             status_entries: Reservations::default(),
             signing_keys: SigningKeys::default(),
+            award_writer: AwardWriter::spawn(db.clone()),
             db,
             settings,
             sealer,
@@ -92,6 +95,11 @@ impl AppState {
     /// Issuers' signing keys this server has unsealed.
     pub fn signing_keys(&self) -> &SigningKeys {
         &self.inner.signing_keys
+    }
+
+    /// Where new awards are stored, in batches.
+    pub fn award_writer(&self) -> &AwardWriter {
+        &self.inner.award_writer
     }
 
     /// The database.

@@ -59,15 +59,39 @@ pub struct NewIssuer {
 const COLUMNS: &str = "id, org_id, name, url, email, description, created_at, archived_at";
 
 fn from_row(row: &AnyRow) -> Issuer {
+    from_prefixed_row(row, "")
+}
+
+/// The prefix of the issuer's columns in [`joined_columns`].
+pub(crate) const JOINED_PREFIX: &str = "issuer__";
+
+/// The issuer's columns for a query that joins `issuers` as `alias`, each named with
+/// [`JOINED_PREFIX`] so they cannot clash with the other table's; read them with
+/// [`from_joined_row`].
+pub(crate) fn joined_columns(alias: &str) -> String {
+    let columns: Vec<String> = COLUMNS
+        .split(", ")
+        .map(|column| format!("{alias}.{column} AS {JOINED_PREFIX}{column}"))
+        .collect();
+    columns.join(", ")
+}
+
+/// Reads an issuer from a row with [`joined_columns`].
+pub(crate) fn from_joined_row(row: &AnyRow) -> Issuer {
+    from_prefixed_row(row, JOINED_PREFIX)
+}
+
+fn from_prefixed_row(row: &AnyRow, prefix: &str) -> Issuer {
+    let column = |name: &str| format!("{prefix}{name}");
     Issuer {
-        id: row.get("id"),
-        org_id: row.get("org_id"),
-        name: row.get("name"),
-        url: row.get("url"),
-        email: row.get("email"),
-        description: row.get("description"),
-        created_at: row.get("created_at"),
-        archived_at: row.get("archived_at"),
+        id: row.get(column("id").as_str()),
+        org_id: row.get(column("org_id").as_str()),
+        name: row.get(column("name").as_str()),
+        url: row.get(column("url").as_str()),
+        email: row.get(column("email").as_str()),
+        description: row.get(column("description").as_str()),
+        created_at: row.get(column("created_at").as_str()),
+        archived_at: row.get(column("archived_at").as_str()),
     }
 }
 
