@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Rosette's whole test suite, after setting up what the tests need that cargo does not
-# bring: Debian packages (Node.js, Chromium) and the independent JavaScript verifier (npm
-# packages from its lockfile).
+# bring: Debian packages (Node.js, Chromium, bubblewrap) and the independent JavaScript
+# verifier (npm packages from its lockfile). The lab sandbox tests need root, as a lab server
+# does.
 #
 # Usage: scripts/test.sh [extra cargo test arguments]
 set -euo pipefail
@@ -15,12 +16,19 @@ if [ ! -d "$standards" ]; then
 fi
 
 # What the tests need from Debian: Node.js and npm (the independent JavaScript verifier),
-# Chromium and its WebDriver (the browser tests). Installed when missing, if we are root.
+# Chromium and its WebDriver (the browser tests), bubblewrap and util-linux (the lab
+# sandboxes; python3 and git run inside them in the tests and the demo tracks). Installed
+# when missing, if we are root.
 missing=()
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+command -v bwrap >/dev/null || missing+=(bubblewrap)
+command -v nsenter >/dev/null || missing+=(util-linux)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v python3 >/dev/null || missing+=(python3)
+command -v git >/dev/null || missing+=(git)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "scripts/test.sh: missing ${missing[*]}: sudo apt-get install ${missing[*]}" >&2

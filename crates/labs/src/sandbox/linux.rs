@@ -1,0 +1,660 @@
+//! Sandboxes made of Linux namespaces, on this machine's kernel.
+//!
+//! A sandbox is a user namespace whose ids 0–65535 are the host's 100000–165535, so neither
+//! of its users is a user of the host: its root is host id 100000 and the learner (1000)
+//! is host id 101000. In it, bubblewrap builds the sandbox's mounts (read-only system
+//! folders, the learner's home, a private `/tmp`, the track's files readable by the
+//! sandbox's root only) and new process, network, IPC and hostname namespaces, and keeps a
+//! process running as the sandbox's anchor. Every command then enters the anchor's
+//! namespaces with `nsenter`, as the learner (no capabilities, `no_new_privs`) or as the
+//! sandbox's root.
+//!
+//! Limits: a control group per sandbox caps memory and processes together where one is
+//! writable ([`super::cgroup`]); per-process limits (`prlimit`: processes per user,
+//! file size, CPU time, open files, and address space where no control group caps memory)
+//! apply always; a command that outlives its timeout is killed with its whole process
+//! group; ending the sandbox kills its process namespace, and so everything in it.
+//!
+//! Mapping a range of ids takes root, so the server must run as root to host labs (the
+//! processes in the sandbox never are). Anchors die with the server (`--die-with-parent`),
+//! so a server that stops, even killed, leaves no sandbox running.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+
+use super::cgroup::Cgroup;
+use super::{
+    As, BoxFuture, Ending, Exec, HOME, LEARNER_UID, Limits, Network, Outcome, Sandbox,
+    SandboxError, Sandboxes, Spec, TRACK_DIR,
+};
+
+/// The host id that the sandbox's root (id 0) is.
+pub const ID_BASE: u32 = 100_000;
+/// How many ids a sandbox's user namespace maps.
+pub const ID_COUNT: u32 = 65_536;
+/// How long starting a sandbox may take.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+/// The `PATH` inside.
+const PATH: &str = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+
+/// Joins the control group named by `ROSETTE_CGROUP_PROCS` (files separated by `:`), then
+/// runs its arguments.
+/// The program runs with an empty environment (the sandbox sets its own).
+const JOIN_AND_RUN: &str = concat!(
+    r#"IFS=:; for f in $ROSETTE_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; "#,
+    r#"unset IFS; exec /usr/bin/env -i "$@""#
+);
+/// [`JOIN_AND_RUN`] for the anchor, which also gets the user namespace as descriptor 3 and
+/// writes bubblewrap's report to descriptor 4.
+const JOIN_AND_RUN_ANCHOR: &str = concat!(
+    r#"exec 3<"$ROSETTE_USERNS" 4>"$ROSETTE_INFO" || exit 125; "#,
+    r#"IFS=:; for f in $ROSETTE_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; "#,
+    r#"unset IFS; exec /usr/bin/env -i "$@""#
+);
+
+/// The programs a sandbox is made with, found at start.
+#[derive(Debug, Clone)]
+struct Tools {
+    bwrap: PathBuf,
+    unshare: PathBuf,
+    nsenter: PathBuf,
+    setpriv: PathBuf,
+    prlimit: PathBuf,
+    sh: PathBuf,
+}
+
+/// Makes sandboxes with Linux namespaces.
+#[derive(Debug, Clone)]
+pub struct Namespaces {
+    tools: Tools,
+}
+
+impl Namespaces {
+    /// Checks that this machine can make sandboxes: the programs are installed and the
+    /// process may map the sandboxes' ids. The error says what is missing.
+    pub fn detect() -> Result<Self, SandboxError> {
+        let find = |name: &str, package: &str| {
+            find_program(name).ok_or_else(|| {
+                SandboxError::Unavailable(format!(
+                    "labs need the program {name}, which is not installed here (Debian \
+                     package {package}: apt-get install {package})"
+                ))
+            })
+        };
+        let tools = Tools {
+            bwrap: find("bwrap", "bubblewrap")?,
+            unshare: find("unshare", "util-linux")?,
+            nsenter: find("nsenter", "util-linux")?,
+            setpriv: find("setpriv", "util-linux")?,
+            prlimit: find("prlimit", "util-linux")?,
+            sh: find("sh", "dash")?,
+        };
+        if !rustix::process::geteuid().is_root() {
+            return Err(SandboxError::Unavailable(format!(
+                "labs need the server to run as root: each sandbox maps host ids {ID_BASE}-{} \
+                 to its own users (the learner and the sandbox's root), which only root may \
+                 do; no process in a sandbox runs as root on the host",
+                ID_BASE + ID_COUNT - 1
+            )));
+        }
+        Ok(Self { tools })
+    }
+}
+
+impl Sandboxes for Namespaces {
+    fn create<'a>(
+        &'a self,
+        spec: &'a Spec,
+    ) -> BoxFuture<'a, Result<Box<dyn Sandbox>, SandboxError>> {
+        Box::pin(async move {
+            let sandbox = start(&self.tools, spec).await?;
+            Ok(Box::new(sandbox) as Box<dyn Sandbox>)
+        })
+    }
+}
+
+/// A running sandbox.
+struct Running {
+    tools: Tools,
+    state_dir: PathBuf,
+    limits: Limits,
+    cgroup: Option<Cgroup>,
+    /// The host pid of the sandbox's anchor, whose namespaces commands enter.
+    init_pid: u32,
+    anchor: tokio::sync::Mutex<Option<Child>>,
+    outputs: AtomicU64,
+}
+
+fn unique_name() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("rosette-lab-{}-{n}", std::process::id())
+}
+
+async fn start(tools: &Tools, spec: &Spec) -> Result<Running, SandboxError> {
+    let state = &spec.state_dir;
+    prepare_state(state, &spec.track_dir)?;
+    let cgroup = Cgroup::create(&unique_name(), &spec.limits);
+
+    // The user namespace, held open by a process until bubblewrap has entered it.
+    // Made by the host id of the sandbox's root, so that bubblewrap, run by that id too,
+    // may enter it and needs no other id of the host.
+    let mut holder = Command::new(&tools.setpriv)
+        .args(as_sandbox_root())
+        .args(["--pdeathsig", "KILL", "--"])
+        .arg(&tools.unshare)
+        .args(["--user", "--", "sleep", "infinity"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(SandboxError::io(
+            "cannot start the sandbox's user namespace",
+        ))?;
+    let holder_pid = holder.id().ok_or(SandboxError::Ended)?;
+    wait_for_new_userns(holder_pid).await?;
+    let map = format!("0 {ID_BASE} {ID_COUNT}\n");
+    for file in ["uid_map", "gid_map"] {
+        fs::write(format!("/proc/{holder_pid}/{file}"), &map)
+            .map_err(SandboxError::io("cannot map the sandbox's user ids"))?;
+    }
+
+    let info = state.join("anchor.json");
+    let mut command = Command::new(&tools.sh);
+    command
+        .args(["-c", JOIN_AND_RUN_ANCHOR])
+        .arg("sh")
+        .env_clear()
+        .env("ROSETTE_CGROUP_PROCS", procs_list(cgroup.as_ref()))
+        .env("ROSETTE_USERNS", format!("/proc/{holder_pid}/ns/user"))
+        .env("ROSETTE_INFO", &info);
+    // No per-process limits here: the process count would be of the host id, shared by
+    // every sandbox's anchor. Commands get them when they enter (see `Running::run`).
+    command
+        .arg(&tools.setpriv)
+        .args(as_sandbox_root())
+        .arg("--");
+    command.arg(&tools.bwrap).args(bwrap_args(spec)?);
+    command.args(["--", "/usr/bin/sleep", "infinity"]);
+    let anchor = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(SandboxError::io("cannot start the sandbox"))?;
+    let init_pid = match wait_for_info(&info).await {
+        Ok(pid) => pid,
+        Err(e) => {
+            let output = anchor.wait_with_output().await;
+            let stderr = output.map(|o| String::from_utf8_lossy(&o.stderr).into_owned());
+            if let Some(group) = &cgroup {
+                group.remove();
+            }
+            return Err(SandboxError::Unavailable(format!(
+                "the sandbox did not start ({e}): {}",
+                stderr.unwrap_or_default().trim()
+            )));
+        }
+    };
+    // bubblewrap reports its first process before the mounts are made; the anchor's own
+    // program runs once they are, and commands enter its namespaces.
+    let init_pid = match wait_for_anchor(init_pid).await {
+        Ok(pid) => pid,
+        Err(e) => {
+            if let Some(group) = &cgroup {
+                group.remove();
+            }
+            return Err(e);
+        }
+    };
+    // The namespace lives on in the sandbox's processes.
+    let _ = holder.start_kill();
+    let _ = holder.wait().await;
+
+    let sandbox = Running {
+        tools: tools.clone(),
+        state_dir: state.clone(),
+        limits: spec.limits,
+        cgroup,
+        init_pid,
+        anchor: tokio::sync::Mutex::new(Some(anchor)),
+        outputs: AtomicU64::new(0),
+    };
+    if spec.network == Network::None {
+        // bubblewrap brings loopback up in the new network namespace; `none` means none, and
+        // with no address left a connection fails at once instead of waiting on a dead link.
+        let down = Exec::new(
+            As::Root,
+            &[
+                "/bin/sh",
+                "-c",
+                "ip addr flush dev lo && ip link set lo down",
+            ],
+        );
+        let outcome = sandbox.run(&down).await?;
+        if !outcome.succeeded() {
+            sandbox.end().await;
+            return Err(SandboxError::Unavailable(format!(
+                "the sandbox's loopback interface could not be taken down: {}",
+                outcome.output.trim()
+            )));
+        }
+    }
+    Ok(sandbox)
+}
+
+/// Makes the state folder: the learner's home, the track's files for the sandbox's root,
+/// the account files, and a folder for command output (outside the sandbox's view).
+fn prepare_state(state: &Path, track_dir: &Path) -> Result<(), SandboxError> {
+    let home = state.join("home");
+    let track = state.join("track");
+    let etc = state.join("etc");
+    for dir in [&home, &track, &etc, &state.join("out")] {
+        fs::create_dir_all(dir).map_err(SandboxError::io("cannot make the sandbox's folders"))?;
+    }
+    copy_tree(track_dir, &track).map_err(SandboxError::io("cannot copy the track in"))?;
+    let chown = |path: &Path, id: u32| {
+        std::os::unix::fs::chown(path, Some(id), Some(id)).map_err(SandboxError::io(
+            "cannot give the sandbox's folders to its users",
+        ))
+    };
+    chown(&home, ID_BASE + LEARNER_UID)?;
+    chown_tree(&track, ID_BASE).map_err(SandboxError::io("cannot give the track to root"))?;
+    let passwd = format!(
+        "root:x:0:0:root:/root:/bin/bash\n\
+         learner:x:{LEARNER_UID}:{LEARNER_UID}:Learner:{HOME}:/bin/bash\n\
+         nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+    );
+    let group = format!("root:x:0:\nlearner:x:{LEARNER_UID}:\nnogroup:x:65534:\n");
+    fs::write(etc.join("passwd"), passwd)
+        .and_then(|()| fs::write(etc.join("group"), group))
+        .map_err(SandboxError::io("cannot write the sandbox's accounts"))
+}
+
+/// Copies a folder's regular files and folders; links are skipped, never followed.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let target = to.join(entry.file_name());
+        if kind.is_dir() {
+            fs::create_dir_all(&target)?;
+            copy_tree(&entry.path(), &target)?;
+        } else if kind.is_file() {
+            fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Gives a copied folder to `id`, for it alone to read, write and run.
+fn chown_tree(path: &Path, id: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::os::unix::fs::lchown(path, Some(id), Some(id))?;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o700))?;
+    if fs::symlink_metadata(path)?.is_dir() {
+        for entry in fs::read_dir(path)? {
+            chown_tree(&entry?.path(), id)?;
+        }
+    }
+    Ok(())
+}
+
+/// `setpriv` options that become the host id of the sandbox's root, with no other groups.
+fn as_sandbox_root() -> [String; 3] {
+    [
+        format!("--reuid={ID_BASE}"),
+        format!("--regid={ID_BASE}"),
+        "--clear-groups".to_owned(),
+    ]
+}
+
+fn procs_list(cgroup: Option<&Cgroup>) -> String {
+    let files = cgroup.map(Cgroup::procs_files).unwrap_or_default();
+    let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    files.join(":")
+}
+
+/// `prlimit` options, then `--`. The address space is capped only when no control group
+/// caps memory: a cap per process is cruder (programs reserve more than they use).
+fn prlimit_args(limits: &Limits, cgroup: bool) -> Vec<String> {
+    const MIB: u64 = 1024 * 1024;
+    let mut args = vec![
+        format!("--nproc={}", limits.processes),
+        format!("--fsize={}", limits.file_size_mib * MIB),
+        format!("--cpu={}", limits.cpu_seconds),
+        format!("--nofile={}", limits.open_files),
+    ];
+    if !cgroup {
+        args.push(format!("--as={}", limits.memory_mib * MIB));
+    }
+    args.push("--".into());
+    args
+}
+
+/// bubblewrap's options for the anchor.
+fn bwrap_args(spec: &Spec) -> Result<Vec<String>, SandboxError> {
+    let state = |p: &str| spec.state_dir.join(p).display().to_string();
+    let mut args: Vec<String> = [
+        "--userns",
+        "3",
+        "--uid",
+        "0",
+        "--gid",
+        "0",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-net",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--info-fd",
+        "4",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .collect();
+    // Merged-/usr systems link these to folders under /usr; others have real folders.
+    for top in ["bin", "sbin", "lib", "lib64", "lib32", "libx32"] {
+        let path = Path::new("/").join(top);
+        match fs::read_link(&path) {
+            Ok(target) => args.extend(["--symlink".into(), target.display().to_string()]),
+            Err(_) if path.is_dir() => {
+                args.extend(["--ro-bind".into(), path.display().to_string()]);
+            }
+            Err(_) => continue,
+        }
+        args.push(path.display().to_string());
+    }
+    let home = state("home");
+    let track = state("track");
+    args.extend(
+        [
+            "--ro-bind",
+            "/etc",
+            "/etc",
+            "--ro-bind",
+            &state("etc/passwd"),
+            "/etc/passwd",
+            "--ro-bind",
+            &state("etc/group"),
+            "/etc/group",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--perms",
+            "1777",
+            "--tmpfs",
+            "/tmp",
+            "--tmpfs",
+            "/root",
+            "--tmpfs",
+            "/run",
+            "--bind",
+            &home,
+            HOME,
+            "--bind",
+            &track,
+            TRACK_DIR,
+            "--hostname",
+            &spec.hostname,
+            "--chdir",
+            HOME,
+            "--remount-ro",
+            "/",
+            "--clearenv",
+            "--setenv",
+            "PATH",
+            PATH,
+        ]
+        .iter()
+        .map(|a| (*a).to_owned()),
+    );
+    if spec.hostname.is_empty() || spec.hostname.len() > 63 {
+        return Err(SandboxError::Unavailable(
+            "a sandbox's hostname must be 1 to 63 characters".into(),
+        ));
+    }
+    Ok(args)
+}
+
+/// Waits until `pid` is in a user namespace other than this process's.
+async fn wait_for_new_userns(pid: u32) -> Result<(), SandboxError> {
+    let own = fs::read_link("/proc/self/ns/user").map_err(SandboxError::io(
+        "cannot read this process's user namespace",
+    ))?;
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        match fs::read_link(format!("/proc/{pid}/ns/user")) {
+            Ok(ns) if ns != own => return Ok(()),
+            Ok(_) => {}
+            Err(e) => return Err(SandboxError::io("the user namespace did not start")(e)),
+        }
+        if Instant::now() > deadline {
+            return Err(SandboxError::Unavailable(
+                "the sandbox's user namespace did not start in time".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Waits for bubblewrap's `{"child-pid": N}`.
+async fn wait_for_info(info: &Path) -> Result<u32, String> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        if let Ok(text) = fs::read_to_string(info) {
+            // The object may still be being written.
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+                let pid = value["child-pid"]
+                    .as_u64()
+                    .and_then(|p| u32::try_from(p).ok());
+                return pid.ok_or_else(|| "bubblewrap reported no child pid".to_owned());
+            }
+        }
+        if Instant::now() > deadline {
+            return Err("it took too long".into());
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Waits for the sandbox's first process to start the anchor's program, and returns the
+/// program's pid.
+async fn wait_for_anchor(init_pid: u32) -> Result<u32, SandboxError> {
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        let children = fs::read_to_string(format!("/proc/{init_pid}/task/{init_pid}/children"))
+            .unwrap_or_default();
+        for child in children.split_whitespace() {
+            let comm = fs::read_to_string(format!("/proc/{child}/comm")).unwrap_or_default();
+            if comm.trim() == "sleep" {
+                return child.parse().map_err(|_| SandboxError::Ended);
+            }
+        }
+        if Instant::now() > deadline || !Path::new(&format!("/proc/{init_pid}")).exists() {
+            return Err(SandboxError::Unavailable(
+                "the sandbox's anchor did not start in time".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Finds a program in the usual folders.
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':')
+        .chain(["/usr/bin", "/bin", "/usr/sbin", "/sbin"])
+        .map(|dir| Path::new(dir).join(name))
+        .find(|p| p.is_file())
+}
+
+impl Running {
+    async fn run(&self, exec: &Exec) -> Result<Outcome, SandboxError> {
+        if exec.argv.is_empty() {
+            return Err(SandboxError::Unavailable(
+                "a command needs a program".into(),
+            ));
+        }
+        if self.anchor.lock().await.is_none() {
+            return Err(SandboxError::Ended);
+        }
+        let (uid, user, home) = match exec.user {
+            As::Learner => (LEARNER_UID, "learner", HOME),
+            As::Root => (0, "root", "/root"),
+        };
+        let n = self.outputs.fetch_add(1, Ordering::Relaxed);
+        let output_path = self.state_dir.join("out").join(format!("{n}.log"));
+        let output = fs::File::create(&output_path)
+            .map_err(SandboxError::io("cannot make the command's output file"))?;
+        let stderr = output
+            .try_clone()
+            .map_err(SandboxError::io("cannot share the command's output file"))?;
+
+        let mut command = Command::new(&self.tools.sh);
+        command
+            .args(["-c", JOIN_AND_RUN, "sh"])
+            .env_clear()
+            .env("ROSETTE_CGROUP_PROCS", procs_list(self.cgroup.as_ref()))
+            .arg(&self.tools.prlimit)
+            .args(prlimit_args(&self.limits, self.cgroup.is_some()))
+            .arg(&self.tools.nsenter)
+            .arg(format!("--target={}", self.init_pid))
+            .args(["--user", "--mount", "--pid", "--net", "--ipc", "--uts"])
+            .arg(format!("--setuid={uid}"))
+            .arg(format!("--setgid={uid}"))
+            // The anchor's root and working folder: the sandbox's root and the home.
+            .args(["--root", "--wd"])
+            .args([
+                "--",
+                "/usr/bin/setpriv",
+                "--no-new-privs",
+                "--",
+                "/usr/bin/env",
+                "-i",
+            ])
+            .arg(format!("PATH={PATH}"))
+            .arg(format!("HOME={home}"))
+            .arg(format!("USER={user}"))
+            .arg(format!("LOGNAME={user}"))
+            .args(["LANG=C.UTF-8", "TERM=xterm-256color"]);
+        for (name, value) in &exec.env {
+            command.arg(format!("{name}={value}"));
+        }
+        command
+            .args(&exec.argv)
+            .stdin(Stdio::null())
+            .stdout(output)
+            .stderr(stderr)
+            .process_group(0)
+            .kill_on_drop(true);
+        let started = Instant::now();
+        let mut child = command
+            .spawn()
+            .map_err(SandboxError::io("cannot run a command in the sandbox"))?;
+        let ending = match tokio::time::timeout(exec.timeout, child.wait()).await {
+            Ok(status) => {
+                let status = status.map_err(SandboxError::io("lost a sandbox command"))?;
+                use std::os::unix::process::ExitStatusExt;
+                match (status.code(), status.signal()) {
+                    (Some(code), _) => Ending::Exited(code),
+                    (None, Some(signal)) => Ending::Signalled(signal),
+                    (None, None) => Ending::Signalled(0),
+                }
+            }
+            Err(_) => {
+                kill_group(child.id());
+                let _ = child.wait().await;
+                Ending::TimedOut
+            }
+        };
+        let duration = started.elapsed();
+        let (output, truncated) = read_output(&output_path, exec.max_output);
+        let _ = fs::remove_file(&output_path);
+        Ok(Outcome {
+            ending,
+            output,
+            truncated,
+            duration,
+        })
+    }
+
+    async fn end(&self) {
+        if let Some(mut anchor) = self.anchor.lock().await.take() {
+            let _ = anchor.start_kill();
+            let _ = anchor.wait().await;
+        }
+        // The kernel ends every process of the namespace once its first one has gone.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let anchor = format!("/proc/{}", self.init_pid);
+        while Path::new(&anchor).exists() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        if let Some(group) = &self.cgroup {
+            group.remove();
+        }
+    }
+}
+
+fn kill_group(pid: Option<u32>) {
+    let group = pid
+        .and_then(|p| i32::try_from(p).ok())
+        .and_then(rustix::process::Pid::from_raw);
+    if let Some(group) = group {
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+    }
+}
+
+/// Reads at most `max` bytes of a command's output, cut at a character boundary.
+fn read_output(path: &Path, max: usize) -> (String, bool) {
+    use std::io::Read;
+    let Ok(file) = fs::File::open(path) else {
+        return (String::new(), false);
+    };
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    let _ = file.take(limit).read_to_end(&mut bytes);
+    let truncated = bytes.len() > max;
+    bytes.truncate(max);
+    (String::from_utf8_lossy(&bytes).into_owned(), truncated)
+}
+
+impl Sandbox for Running {
+    fn exec<'a>(&'a self, exec: &'a Exec) -> BoxFuture<'a, Result<Outcome, SandboxError>> {
+        Box::pin(self.run(exec))
+    }
+
+    fn destroy(&self) -> BoxFuture<'_, Result<(), SandboxError>> {
+        Box::pin(async move {
+            self.end().await;
+            Ok(())
+        })
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // The anchor is killed on drop; the control group must go too.
+        if let Ok(mut anchor) = self.anchor.try_lock()
+            && let Some(mut anchor) = anchor.take()
+        {
+            let _ = anchor.start_kill();
+            if let Some(group) = &self.cgroup {
+                group.remove();
+            }
+        }
+    }
+}
