@@ -373,6 +373,17 @@ fn the_demo_command_serves_restarts_and_starts_afresh() {
     let said = String::from_utf8_lossy(&verified.stdout);
     assert_eq!(verified.status.code(), Some(0), "{said}");
     assert!(dir.join("tour/badge.png").exists() && dir.join("tour/report.txt").exists());
+    // The shipped lab tracks, written out for `rosette labs test`, which loads them.
+    for track in ["linux-basics", "git-essentials"] {
+        let folder = dir.join("tracks").join(track);
+        assert!(
+            first
+                .banner
+                .contains(&format!("rosette labs test {}", folder.display()))
+        );
+        let loaded = labs::track::Track::load(&folder).expect("a shipped track loads");
+        assert!(loaded.challenges.len() >= 3, "{track}");
+    }
     let (first_password, credential_id) = (first.password.clone(), credential["id"].clone());
     assert!(first.token.is_some(), "{}", first.banner);
     first.stop();

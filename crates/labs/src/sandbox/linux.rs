@@ -402,6 +402,12 @@ fn bwrap_args(spec: &Spec) -> Result<Vec<String>, SandboxError> {
             "/root",
             "--tmpfs",
             "/run",
+            // The learner must reach their home by its path: the folders bubblewrap makes for a
+            // mount point are for root alone.
+            "--perms",
+            "0755",
+            "--dir",
+            "/home",
             "--bind",
             &home,
             HOME,

@@ -6,7 +6,8 @@
 //! owner password, since no password is stored in a form that could be printed again.
 //! `--fresh` wipes the folder first, but only a folder that carries the marker: the demo
 //! never deletes or seeds into a folder it did not make. Each start also writes the offline
-//! tour of the credential core into `DIR/tour/`.
+//! tour of the credential core into `DIR/tour/`, and the lab tracks Rosette ships into
+//! `DIR/tracks/`.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -22,6 +23,11 @@ use super::tour;
 use crate::config::{LogFormat, ServeFlags, Settings};
 use crate::demo::{self, Access};
 use crate::http::AppState;
+
+/// The lab tracks of the repository's `tracks/` folder, compiled in by `build.rs`.
+mod shipped {
+    include!(concat!(env!("OUT_DIR"), "/tracks.rs"));
+}
 
 /// The file that marks a folder as a Rosette demo folder.
 pub const MARKER: &str = "rosette-demo.json";
@@ -107,7 +113,8 @@ impl DemoArgs {
             "the offline tour found a problem; see {}",
             tour.dir.join("report.txt").display()
         );
-        print!("{}", welcome.render(&state, &dir));
+        let tracks = write_tracks(&dir.join("tracks"))?;
+        print!("{}", welcome.render(&state, &dir, &tracks));
 
         // Logs start after the welcome, so the seeding's hundred lines do not bury it.
         crate::telemetry::init(LogFormat::Text);
@@ -200,6 +207,33 @@ fn write_marker(dir: &Path, public_url: &str, seeded: bool) -> anyhow::Result<()
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Writes the shipped lab tracks into `dir`, replacing what an earlier start wrote, and
+/// returns each track's folder.
+fn write_tracks(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    use std::os::unix::fs::PermissionsExt;
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)
+            .with_context(|| format!("cannot replace {}", dir.display()))?;
+    }
+    let mut tracks = Vec::new();
+    for (relative, bytes) in shipped::TRACK_FILES {
+        let path = dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        if !relative.ends_with(".md") && !relative.ends_with(".yaml") {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+        }
+        let track = relative.split('/').next().map(|slug| dir.join(slug));
+        if let Some(track) = track.filter(|t| !tracks.contains(t)) {
+            tracks.push(track);
+        }
+    }
+    Ok(tracks)
+}
+
 /// Deletes a demo folder (its marker was checked by [`inspect`]).
 fn wipe(dir: &Path) -> anyhow::Result<()> {
     std::fs::remove_dir_all(dir).with_context(|| format!("cannot wipe {}", dir.display()))
@@ -248,7 +282,7 @@ impl Welcome {
     }
 
     /// The whole welcome, laid out for a terminal.
-    fn render(&self, state: &AppState, dir: &Path) -> String {
+    fn render(&self, state: &AppState, dir: &Path, tracks: &[PathBuf]) -> String {
         let url = state.public_url();
         let access = &self.access;
         let credential = crate::award::credential::public_id(url, &access.showcase.id);
@@ -311,6 +345,17 @@ impl Welcome {
             out,
             "    rosette verify --online --allow-http-loopback {credential}.json"
         );
+        if !tracks.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n  Hands-on labs: {} tracks in {}; test one in real sandboxes (as root) with",
+                tracks.len(),
+                dir.join("tracks").display()
+            );
+            for track in tracks {
+                let _ = writeln!(out, "    rosette labs test {}", track.display());
+            }
+        }
         self.footer(&mut out, dir);
         out
     }

@@ -9,6 +9,7 @@ pub mod bake;
 pub mod credential;
 pub mod demo;
 pub mod keys;
+pub mod labs;
 pub mod serve;
 mod tour;
 pub mod verify;
@@ -51,6 +52,9 @@ enum Command {
     Unbake(bake::UnbakeArgs),
     /// Run the server with a seeded demo organization, and print how to sign in.
     Demo(demo::DemoArgs),
+    /// Hands-on lab tracks.
+    #[command(subcommand)]
+    Labs(labs::LabsCommand),
 }
 
 /// Parses the command line and runs the subcommand.
@@ -67,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Bake(args) => args.run(),
         Command::Unbake(args) => args.run(),
         Command::Demo(args) => args.run(),
+        Command::Labs(cmd) => cmd.run(),
     };
     match result {
         Ok(code) => code,
