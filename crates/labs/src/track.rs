@@ -231,6 +231,95 @@ pub enum TrackError {
     Invalid(Vec<Problem>),
 }
 
+/// One file of a track: what an import stores and a sandbox gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackFile {
+    /// Its path under the track's folder, with `/` between names.
+    pub path: String,
+    /// Its contents.
+    pub bytes: Vec<u8>,
+}
+
+impl Track {
+    /// Reads every file of the track, in path order. The folder was checked by
+    /// [`Track::load`]; what changed since (a link, a file grown past the limits) is refused
+    /// here in the same words.
+    pub fn files(&self) -> Result<Vec<TrackFile>, TrackError> {
+        let mut files = Vec::new();
+        let mut total = 0;
+        let mut problems = Vec::new();
+        read_tree(
+            &self.root,
+            Path::new(""),
+            &mut files,
+            &mut total,
+            &mut problems,
+        );
+        if !problems.is_empty() {
+            return Err(TrackError::Invalid(problems));
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+}
+
+fn read_tree(
+    root: &Path,
+    dir: &Path,
+    files: &mut Vec<TrackFile>,
+    total: &mut u64,
+    problems: &mut Vec<Problem>,
+) {
+    fn problem(problems: &mut Vec<Problem>, file: &Path, message: String) {
+        problems.push(Problem {
+            file: Some(file.to_owned()),
+            message,
+        });
+    }
+    let entries = match fs::read_dir(root.join(dir)) {
+        Ok(entries) => entries,
+        Err(error) => {
+            let message = format!("this folder cannot be read: {error}");
+            return problem(problems, dir, message);
+        }
+    };
+    for entry in entries.flatten() {
+        let rel = dir.join(entry.file_name());
+        let Ok(kind) = entry.file_type() else {
+            problem(problems, &rel, "this cannot be read".into());
+            continue;
+        };
+        if kind.is_dir() {
+            read_tree(root, &rel, files, total, problems);
+        } else if kind.is_file() {
+            match fs::read(root.join(&rel)) {
+                Ok(bytes) => {
+                    *total += bytes.len() as u64;
+                    if *total > MAX_TRACK_BYTES {
+                        let max = format_bytes(MAX_TRACK_BYTES);
+                        problems.push(Problem {
+                            file: None,
+                            message: format!("the track's files hold more than {max} in all"),
+                        });
+                        return;
+                    }
+                    let path = rel.to_string_lossy().into_owned();
+                    files.push(TrackFile { path, bytes });
+                }
+                Err(error) => problem(problems, &rel, format!("this cannot be read: {error}")),
+            }
+        } else if kind.is_symlink() {
+            problem(problems, &rel, SYMLINK.into());
+        } else {
+            let message = "this is neither a regular file nor a folder".into();
+            problem(problems, &rel, message);
+        }
+        if !problems.is_empty() {
+            return;
+        }
+    }
+}
+
 /// A value that does not read as what it should be, such as a malformed duration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]

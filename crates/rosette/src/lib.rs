@@ -14,6 +14,7 @@ pub mod fetch;
 pub mod http;
 pub mod issuer;
 pub mod jobs;
+pub mod lab;
 pub mod ob2;
 pub mod openapi;
 pub mod org;

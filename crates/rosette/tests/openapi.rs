@@ -31,6 +31,8 @@ const API_ROUTES: &[&str] = &[
     "GET /api/v1/awards/{id}",
     "POST /api/v1/awards/{id}/revoke",
     "POST /api/v1/verify",
+    "GET /api/v1/tracks",
+    "GET /api/v1/tracks/{slug}",
 ];
 
 on_both_engines!(every_operation_answers_as_documented_with_and_without_a_token);
@@ -130,7 +132,10 @@ fn every_operation_is_tagged_and_summarized_and_its_errors_are_problem_documents
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert_eq!(tags, ["issuers", "achievements", "awards", "verification"]);
+    assert_eq!(
+        tags,
+        ["issuers", "achievements", "awards", "verification", "labs"]
+    );
     for op in operations(&doc) {
         let label = op.label();
         assert!(op.spec["operationId"].is_string(), "{label}");
@@ -175,7 +180,8 @@ struct Fixture {
 }
 
 async fn fixture(app: &TestApp, doc: &Value) -> Fixture {
-    let token = app.org_with_token(Role::Admin).await.token;
+    let org = app.org_with_token(Role::Admin).await;
+    let token = org.token.clone();
     let body = |name: &str| {
         let schema = json!({"$ref": format!("#/components/schemas/{name}")});
         rosette::openapi::example_body(doc, &schema)
@@ -200,6 +206,12 @@ async fn fixture(app: &TestApp, doc: &Value) -> Fixture {
     let (status, award) = app.post(&token, "/api/v1/awards", award).await;
     assert_eq!(status, 201, "{award}");
     let award = award["id"].as_str().unwrap().to_owned();
+
+    let tracks = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tracks");
+    let track = labs::track::Track::load(&tracks.join(FIXTURE_TRACK)).unwrap();
+    rosette::lab::import(app.state.db(), &org.id, &track, None)
+        .await
+        .unwrap();
     Fixture {
         token,
         issuer,
@@ -279,8 +291,11 @@ fn url(app: &TestApp, op: &Operation, ids: &Fixture) -> String {
     } else {
         &ids.award
     };
-    app.at(&op.path.replace("{id}", id))
+    app.at(&op.path.replace("{id}", id).replace("{slug}", FIXTURE_TRACK))
 }
+
+/// The shipped track the fixture imports.
+const FIXTURE_TRACK: &str = "linux-basics";
 
 /// Sends one request; the status, the media type and the body of the answer.
 async fn send(

@@ -514,10 +514,7 @@ async fn achievement_image(
     let (media_type, bytes) = super::image(state.db(), &id)
         .await?
         .ok_or_else(|| ApiError::not_found("achievement image"))?;
-    let etag: String = Sha256::digest(&bytes)[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let etag = crate::db::hex(&Sha256::digest(&bytes)[..12]);
     let etag = format!("\"{etag}\"");
     let mut headers = image_headers(&media_type, IMAGE_CACHE);
     headers.insert(

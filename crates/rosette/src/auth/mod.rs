@@ -130,10 +130,7 @@ pub fn new_secret(prefix: &str) -> String {
 /// The stored form of a secret: hex SHA-256. The secrets are 256-bit random values, so a
 /// fast hash is enough; nothing about them can be guessed from the database.
 pub fn secret_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::db::hex(&Sha256::digest(secret.as_bytes()))
 }
 
 #[cfg(test)]

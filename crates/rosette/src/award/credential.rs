@@ -69,7 +69,7 @@ pub fn evidence(items: &[EvidenceItem]) -> Vec<Evidence> {
 pub fn new_salt() -> String {
     let mut bytes = [0u8; 16];
     aws_lc_rs::rand::fill(&mut bytes).expect("system randomness");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::db::hex(&bytes)
 }
 
 #[cfg(test)]

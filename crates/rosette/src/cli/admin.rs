@@ -94,7 +94,7 @@ impl TokensCommand {
 }
 
 /// The settings and a migrated database for the data folder in `flags`.
-fn open(flags: &ServeFlags) -> anyhow::Result<(Settings, Db)> {
+pub(super) fn open(flags: &ServeFlags) -> anyhow::Result<(Settings, Db)> {
     let settings = Settings::load(flags)?;
     std::fs::create_dir_all(&settings.data_dir)?;
     let db = block_on(async {
@@ -105,7 +105,7 @@ fn open(flags: &ServeFlags) -> anyhow::Result<(Settings, Db)> {
     Ok((settings, db))
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub(super) fn block_on<F: std::future::Future>(future: F) -> F::Output {
     // A command runs one thing at a time; a current-thread runtime is enough.
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

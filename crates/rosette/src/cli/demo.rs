@@ -114,6 +114,7 @@ impl DemoArgs {
             tour.dir.join("report.txt").display()
         );
         let tracks = write_tracks(&dir.join("tracks"))?;
+        import_tracks(&state, &welcome.access.org.id, &tracks).await?;
         print!("{}", welcome.render(&state, &dir, &tracks));
 
         // Logs start after the welcome, so the seeding's hundred lines do not bury it.
@@ -234,6 +235,19 @@ fn write_tracks(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(tracks)
 }
 
+/// Imports the shipped tracks into the demo organization (a start that reuses the folder
+/// finds them unchanged).
+async fn import_tracks(state: &AppState, org_id: &str, tracks: &[PathBuf]) -> anyhow::Result<()> {
+    for dir in tracks {
+        let track = labs::track::Track::load(dir)
+            .map_err(|e| anyhow::anyhow!("a shipped track is invalid: {e}"))?;
+        crate::lab::import(state.db(), org_id, &track, None)
+            .await
+            .with_context(|| format!("cannot import {}", dir.display()))?;
+    }
+    Ok(())
+}
+
 /// Deletes a demo folder (its marker was checked by [`inspect`]).
 fn wipe(dir: &Path) -> anyhow::Result<()> {
     std::fs::remove_dir_all(dir).with_context(|| format!("cannot wipe {}", dir.display()))
@@ -348,7 +362,8 @@ impl Welcome {
         if !tracks.is_empty() {
             let _ = writeln!(
                 out,
-                "\n  Hands-on labs: {} tracks in {}; test one in real sandboxes (as root) with",
+                "\n  Hands-on labs: {} tracks, imported ({url}/api/v1/tracks) and written to \
+                 {};\n  test one in real sandboxes (as root) with",
                 tracks.len(),
                 dir.join("tracks").display()
             );

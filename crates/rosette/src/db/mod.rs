@@ -153,6 +153,11 @@ pub fn placeholders(rows: usize, columns: usize) -> String {
     (0..rows).map(row).collect::<Vec<_>>().join(", ")
 }
 
+/// Bytes as lower-case hexadecimal, the text form hashes and salts are stored and shown in.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A new random id.
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()

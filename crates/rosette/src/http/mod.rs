@@ -129,6 +129,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(ops::routes())
         .merge(crate::issuer::routes())
+        .merge(crate::lab::routes())
         .merge(crate::achievement::routes())
         .merge(crate::award::routes())
         .merge(crate::openapi::routes(state.public_url()))

@@ -54,7 +54,8 @@ const CACHE: &str = "public, max-age=3600";
         (name = "issuers", description = "The profiles that sign credentials, and their keys."),
         (name = "achievements", description = "What can be earned, and the badge designer."),
         (name = "awards", description = "Achievements given to learners: signed credentials."),
-        (name = "verification", description = "Checking any Open Badges credential.")
+        (name = "verification", description = "Checking any Open Badges credential."),
+        (name = "labs", description = "Hands-on lab tracks that award achievements.")
     )
 )]
 struct RosetteApi;
@@ -82,6 +83,7 @@ impl utoipa::Modify for ApiTokenScheme {
 pub fn document(public_url: &str) -> utoipa::openapi::OpenApi {
     let mut openapi = RosetteApi::openapi();
     openapi.merge(crate::issuer::IssuerApi::openapi());
+    openapi.merge(crate::lab::TrackApi::openapi());
     openapi.merge(crate::achievement::AchievementApi::openapi());
     openapi.merge(crate::award::AwardApi::openapi());
     openapi.servers = Some(vec![Server::new(public_url)]);
