@@ -23,6 +23,18 @@ pub enum EventKind {
     CredentialViewed,
     /// Someone verified one of this server's credentials through its verify endpoint.
     CredentialVerified,
+    /// A learner started a lab session.
+    LabSessionStarted,
+    /// A lab check failed.
+    LabCheckFailed,
+    /// A lab check passed.
+    LabCheckPassed,
+    /// A lab challenge was skipped (its solve script ran).
+    LabSkipped,
+    /// A learner finished a track.
+    LabTrackCompleted,
+    /// A lab session ended before the track was finished.
+    LabAbandoned,
 }
 
 impl EventKind {
@@ -33,11 +45,17 @@ impl EventKind {
             Self::AwardRevoked => "award.revoked",
             Self::CredentialViewed => "credential.viewed",
             Self::CredentialVerified => "credential.verified",
+            Self::LabSessionStarted => "lab.session_started",
+            Self::LabCheckFailed => "lab.check_failed",
+            Self::LabCheckPassed => "lab.check_passed",
+            Self::LabSkipped => "lab.skipped",
+            Self::LabTrackCompleted => "lab.track_completed",
+            Self::LabAbandoned => "lab.abandoned",
         }
     }
 }
 
-/// Appends an event about `subject_id` (an award id, for every kind so far).
+/// Appends an event about `subject_id` (an award id, or a lab session's for `lab.*`).
 ///
 /// Takes a connection so it joins the caller's transaction (`&mut *tx`): the record and the
 /// change stand or fall together. Events that record no change go through a [`Recorder`].

@@ -28,6 +28,13 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         engine = ?state.db().engine,
         "server started"
     );
+    let ended = crate::lab::session::end_orphans(&state).await?;
+    if ended > 0 {
+        tracing::warn!(
+            sessions = ended,
+            "lab sessions of the last run ended with it"
+        );
+    }
     jobs::spawn_worker(state.clone());
     http::serve(listener, state).await
 }

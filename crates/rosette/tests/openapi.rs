@@ -33,6 +33,11 @@ const API_ROUTES: &[&str] = &[
     "POST /api/v1/verify",
     "GET /api/v1/tracks",
     "GET /api/v1/tracks/{slug}",
+    "POST /api/v1/tracks/{slug}/sessions",
+    "GET /api/v1/lab-sessions/{id}",
+    "POST /api/v1/lab-sessions/{id}/check",
+    "POST /api/v1/lab-sessions/{id}/skip",
+    "POST /api/v1/lab-sessions/{id}/end",
 ];
 
 on_both_engines!(every_operation_answers_as_documented_with_and_without_a_token);
@@ -177,6 +182,7 @@ struct Fixture {
     issuer: String,
     achievement: String,
     award: String,
+    session: String,
 }
 
 async fn fixture(app: &TestApp, doc: &Value) -> Fixture {
@@ -212,11 +218,17 @@ async fn fixture(app: &TestApp, doc: &Value) -> Fixture {
     rosette::lab::import(app.state.db(), &org.id, &track, None)
         .await
         .unwrap();
+    let learner = json!({"learner": {"email": "ada@example.org"}});
+    let path = format!("/api/v1/tracks/{FIXTURE_TRACK}/sessions");
+    let (status, session) = app.post(&token, &path, learner).await;
+    assert_eq!(status, 201, "{session}");
+    let session = session["id"].as_str().unwrap().to_owned();
     Fixture {
         token,
         issuer,
         achievement,
         award,
+        session,
     }
 }
 
@@ -288,6 +300,8 @@ fn url(app: &TestApp, op: &Operation, ids: &Fixture) -> String {
         &ids.issuer
     } else if op.path.starts_with("/api/v1/achievements") {
         &ids.achievement
+    } else if op.path.starts_with("/api/v1/lab-sessions") {
+        &ids.session
     } else {
         &ids.award
     };
@@ -391,7 +405,9 @@ fn text(body: &[u8]) -> String {
 
 /// Archiving and revoking change what the other operations may do, so they go last.
 fn in_a_safe_order(mut ops: Vec<Operation>) -> Vec<Operation> {
-    ops.sort_by_key(|op| op.path.ends_with("/archive") || op.path.ends_with("/revoke"));
+    ops.sort_by_key(|op| {
+        op.path.ends_with("/archive") || op.path.ends_with("/revoke") || op.path.ends_with("/end")
+    });
     ops
 }
 

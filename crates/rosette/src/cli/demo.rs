@@ -119,6 +119,7 @@ impl DemoArgs {
 
         // Logs start after the welcome, so the seeding's hundred lines do not bury it.
         crate::telemetry::init(LogFormat::Text);
+        crate::lab::session::end_orphans(&state).await?;
         crate::jobs::spawn_worker(state.clone());
         crate::http::serve(listener, state).await
     }

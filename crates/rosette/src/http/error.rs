@@ -93,6 +93,15 @@ impl ApiError {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", detail)
     }
 
+    /// 503: this server cannot do it now, for the reason given (a missing system component).
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service unavailable",
+            detail,
+        )
+    }
+
     /// 500: something failed on our side. The cause is logged here and not shown.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "request failed");

@@ -48,6 +48,7 @@ struct Inner {
     status_entries: Reservations,
     signing_keys: SigningKeys,
     award_writer: AwardWriter,
+    lab_sessions: crate::lab::session::Registry,
 }
 
 impl AppState {
@@ -61,6 +62,7 @@ impl AppState {
             status_entries: Reservations::default(),
             signing_keys: SigningKeys::default(),
             award_writer: AwardWriter::spawn(db.clone()),
+            lab_sessions: crate::lab::session::Registry::default(),
             db,
             settings,
             sealer,
@@ -100,6 +102,11 @@ impl AppState {
     /// Where new awards are stored, in batches.
     pub fn award_writer(&self) -> &AwardWriter {
         &self.inner.award_writer
+    }
+
+    /// The lab sessions whose sandboxes this server holds.
+    pub fn lab_sessions(&self) -> &crate::lab::session::Registry {
+        &self.inner.lab_sessions
     }
 
     /// The database.

@@ -8,6 +8,7 @@
 //! start on the latest version and stay on theirs.
 
 mod api;
+pub mod session;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,693 @@
+//! Lab sessions: one learner working through one version of a track, in a sandbox of its
+//! own on this server.
+//!
+//! Starting a session writes the version's files out (once per version), starts a sandbox,
+//! and runs the track's setup and the first challenge's. Check runs the current challenge's
+//! check as the sandbox's root: a pass moves on to the next challenge (its setup runs), a
+//! failure answers the check's `FAIL:` lines. Skip, where the track allows it, runs the
+//! challenge's solve as the learner and records the challenge as skipped. When the last
+//! challenge passes, the track's achievement is awarded, with evidence of how it was earned,
+//! and the sandbox ends. Every step is an event.
+//!
+//! The sandbox lives in this server's memory (the [`Registry`]); the session's row says
+//! which server holds it, and a server that starts again ends the sessions it held, whose
+//! sandboxes died with it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use base64::Engine;
+use labs::runner::script_exec;
+use labs::sandbox::linux::Namespaces;
+use labs::sandbox::{As, Limits, Network, Outcome, Sandbox, Sandboxes, Spec, TRACK_DIR};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+
+use crate::auth::Caller;
+use crate::award::{self, EvidenceItem, NewAward};
+use crate::db::{new_id, now_ms};
+use crate::event::{self, EventKind};
+use crate::http::{ApiError, AppState};
+use crate::validate::Email;
+
+/// The sandboxes this server holds, by session id.
+#[derive(Default)]
+pub struct Registry {
+    live: std::sync::Mutex<HashMap<String, Arc<Live>>>,
+    sandboxes: OnceLock<Result<Arc<Namespaces>, String>>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("lab::session::Registry(..)")
+    }
+}
+
+/// A running session's sandbox; one operation at a time.
+struct Live {
+    sandbox: Box<dyn Sandbox>,
+    busy: tokio::sync::Mutex<()>,
+}
+
+impl Registry {
+    fn sandboxes(&self) -> Result<Arc<Namespaces>, ApiError> {
+        let found = self.sandboxes.get_or_init(|| {
+            Namespaces::detect()
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        });
+        found.clone().map_err(|reason| {
+            ApiError::unavailable(format!("labs are not available on this server: {reason}"))
+        })
+    }
+
+    fn get(&self, id: &str) -> Option<Arc<Live>> {
+        self.live.lock().ok()?.get(id).cloned()
+    }
+
+    fn insert(&self, id: &str, live: Arc<Live>) {
+        if let Ok(mut map) = self.live.lock() {
+            map.insert(id.to_owned(), live);
+        }
+    }
+
+    fn remove(&self, id: &str) -> Option<Arc<Live>> {
+        self.live.lock().ok()?.remove(id)
+    }
+}
+
+/// What sessions read of a track version (written by the import).
+#[derive(Debug, Clone, Deserialize)]
+struct Manifest {
+    skipping_allowed: bool,
+    limits: Limits,
+    network: Network,
+    setup: Option<String>,
+    cleanup: Option<String>,
+    challenges: Vec<ChallengeManifest>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ChallengeManifest {
+    slug: String,
+    title: String,
+    teaser: Option<String>,
+    hints: Vec<String>,
+    assignment: String,
+    scripts: ScriptsManifest,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ScriptsManifest {
+    setup: Option<String>,
+    check: String,
+    solve: String,
+    cleanup: Option<String>,
+}
+
+/// How one challenge of a session went.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChallengeProgress {
+    /// How many times its check ran.
+    pub attempts: u32,
+    /// When the learner reached it (Unix ms).
+    pub started_at: Option<i64>,
+    /// When its check passed (Unix ms).
+    pub passed_at: Option<i64>,
+    /// Whether it was skipped (its solve ran).
+    pub skipped: bool,
+}
+
+/// A session as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SessionView {
+    /// Its id.
+    pub id: String,
+    /// The track's slug.
+    pub track: String,
+    /// The track version's number.
+    pub version: i64,
+    /// `active`, `completed` or `ended`.
+    pub status: String,
+    /// The challenge the learner is on (its index from 0), while active.
+    pub current: Option<usize>,
+    /// Each challenge: its title, assignment and how it went.
+    pub challenges: Vec<ChallengeView>,
+    /// Whether a challenge may be skipped.
+    pub skipping_allowed: bool,
+    /// The award made when the track was finished.
+    pub award_id: Option<String>,
+    /// Why the session ended, when it ended unfinished.
+    pub end_reason: Option<String>,
+}
+
+/// One challenge of a session.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChallengeView {
+    /// Its slug.
+    pub slug: String,
+    /// Its title.
+    pub title: String,
+    /// Its one-line summary.
+    pub teaser: Option<String>,
+    /// The assignment, in Markdown.
+    pub assignment: String,
+    /// Hints, in order.
+    pub hints: Vec<String>,
+    /// How it went.
+    pub progress: ChallengeProgress,
+}
+
+/// The answer to a check.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CheckResult {
+    /// Whether the check passed.
+    pub passed: bool,
+    /// What the check said was missing (its `FAIL:` lines), when it failed.
+    pub fail: Vec<String>,
+    /// The session after the check.
+    pub session: SessionView,
+}
+
+/// A session as stored, with its version's manifest.
+struct Stored {
+    id: String,
+    org_id: String,
+    track_slug: String,
+    version_number: i64,
+    achievement_id: String,
+    learner_email: String,
+    learner_name: Option<String>,
+    status: String,
+    current: usize,
+    progress: Vec<ChallengeProgress>,
+    award_id: Option<String>,
+    end_reason: Option<String>,
+    manifest: Manifest,
+}
+
+const SELECT: &str = "SELECT s.id, s.org_id, t.slug, v.number, \
+     t.achievement_id, s.learner_email, s.learner_name, s.status, s.current_challenge, \
+     s.progress, s.award_id, s.end_reason, v.manifest \
+     FROM lab_sessions s JOIN tracks t ON t.id = s.track_id \
+     JOIN track_versions v ON v.id = s.version_id";
+
+fn read_row(row: &sqlx::any::AnyRow) -> Result<Stored, ApiError> {
+    let manifest: Manifest =
+        serde_json::from_str(&row.get::<String, _>("manifest")).map_err(ApiError::internal)?;
+    let progress =
+        serde_json::from_str(&row.get::<String, _>("progress")).map_err(ApiError::internal)?;
+    let current: i64 = row.get("current_challenge");
+    Ok(Stored {
+        id: row.get("id"),
+        org_id: row.get("org_id"),
+        track_slug: row.get("slug"),
+        version_number: row.get("number"),
+        achievement_id: row.get("achievement_id"),
+        learner_email: row.get("learner_email"),
+        learner_name: row.get("learner_name"),
+        status: row.get("status"),
+        current: usize::try_from(current).unwrap_or(0),
+        progress,
+        award_id: row.get("award_id"),
+        end_reason: row.get("end_reason"),
+        manifest,
+    })
+}
+
+impl Stored {
+    fn view(&self) -> SessionView {
+        let challenges = self
+            .manifest
+            .challenges
+            .iter()
+            .zip(&self.progress)
+            .map(|(c, p)| ChallengeView {
+                slug: c.slug.clone(),
+                title: c.title.clone(),
+                teaser: c.teaser.clone(),
+                assignment: c.assignment.clone(),
+                hints: c.hints.clone(),
+                progress: p.clone(),
+            })
+            .collect();
+        SessionView {
+            id: self.id.clone(),
+            track: self.track_slug.clone(),
+            version: self.version_number,
+            status: self.status.clone(),
+            current: (self.status == "active").then_some(self.current),
+            challenges,
+            skipping_allowed: self.manifest.skipping_allowed,
+            award_id: self.award_id.clone(),
+            end_reason: self.end_reason.clone(),
+        }
+    }
+}
+
+/// The name this server's sessions carry, so that it finds them again after a restart.
+fn runner(state: &AppState) -> String {
+    format!(
+        "{}@{}",
+        state.settings().listen,
+        state.settings().data_dir.display()
+    )
+}
+
+fn sessions_dir(state: &AppState) -> PathBuf {
+    state.settings().data_dir.join("labs").join("sessions")
+}
+
+/// Starts a session of the organization's track `slug` for a learner.
+pub async fn start(
+    state: &AppState,
+    caller: &Caller,
+    slug: &str,
+    email: &Email,
+    name: Option<String>,
+) -> Result<SessionView, ApiError> {
+    let sandboxes = state.lab_sessions().sandboxes()?;
+    let org_id = &caller.org_id;
+    let row = sqlx::query(
+        "SELECT t.id AS track_id, v.id AS version_id, v.manifest, v.files FROM tracks t \
+         JOIN track_versions v ON v.track_id = t.id AND v.number = t.latest_version \
+         WHERE t.org_id = $1 AND t.slug = $2",
+    )
+    .bind(org_id)
+    .bind(slug)
+    .fetch_optional(&state.db().pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("track"))?;
+    let track_id: String = row.get("track_id");
+    let version_id: String = row.get("version_id");
+    let manifest: Manifest =
+        serde_json::from_str(&row.get::<String, _>("manifest")).map_err(ApiError::internal)?;
+    let track_dir = state
+        .settings()
+        .data_dir
+        .join("labs")
+        .join("tracks")
+        .join(&version_id);
+    write_files(&track_dir, &row.get::<Vec<u8>, _>("files")).map_err(ApiError::internal)?;
+
+    let id = new_id();
+    let spec = Spec {
+        state_dir: sessions_dir(state).join(&id),
+        track_dir,
+        limits: manifest.limits,
+        network: manifest.network,
+        hostname: slug.chars().take(63).collect(),
+    };
+    std::fs::create_dir_all(&spec.state_dir).map_err(ApiError::internal)?;
+    let sandbox = match sandboxes.create(&spec).await {
+        Ok(sandbox) => sandbox,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&spec.state_dir);
+            return Err(ApiError::internal(e));
+        }
+    };
+    let mut progress = vec![ChallengeProgress::default(); manifest.challenges.len()];
+    let now = now_ms();
+    progress[0].started_at = Some(now);
+    let setups = [
+        manifest.setup.clone(),
+        manifest.challenges[0].scripts.setup.clone(),
+    ];
+    for script in setups.into_iter().flatten() {
+        let outcome = run(
+            sandbox.as_ref(),
+            &script,
+            As::Root,
+            &manifest.challenges[0].slug,
+        )
+        .await;
+        if !outcome.as_ref().is_ok_and(Outcome::succeeded) {
+            let _ = sandbox.destroy().await;
+            let _ = std::fs::remove_dir_all(&spec.state_dir);
+            return Err(ApiError::internal(format!(
+                "the track's setup script {script} failed: {outcome:?}"
+            )));
+        }
+    }
+
+    let progress_json = serde_json::to_string(&progress).map_err(ApiError::internal)?;
+    let _write = state.db().write_lock().await;
+    let mut tx = state.db().pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO lab_sessions (id, org_id, track_id, version_id, learner_email, \
+         learner_name, status, current_challenge, progress, runner, started_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(org_id)
+    .bind(&track_id)
+    .bind(&version_id)
+    .bind(email.as_str())
+    .bind(&name)
+    .bind(&progress_json)
+    .bind(runner(state))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let data = json!({"track": slug, "version_id": version_id});
+    event::append(&mut tx, org_id, EventKind::LabSessionStarted, &id, data).await?;
+    tx.commit().await?;
+    drop(_write);
+    let live = Arc::new(Live {
+        sandbox,
+        busy: tokio::sync::Mutex::new(()),
+    });
+    state.lab_sessions().insert(&id, live);
+    tracing::info!(lab.session = %id, track.slug = %slug, "lab session started");
+    Ok(load(state, org_id, &id).await?.view())
+}
+
+/// Reads a session of the organization.
+pub async fn get(state: &AppState, org_id: &str, id: &str) -> Result<SessionView, ApiError> {
+    Ok(load(state, org_id, id).await?.view())
+}
+
+async fn load(state: &AppState, org_id: &str, id: &str) -> Result<Stored, ApiError> {
+    let sql = format!("{SELECT} WHERE s.org_id = $1 AND s.id = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(&state.db().pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found("lab session"))?;
+    read_row(&row)
+}
+
+/// The live sandbox of an active session, or why there is none.
+async fn live(state: &AppState, session: &Stored) -> Result<Arc<Live>, ApiError> {
+    if session.status != "active" {
+        return Err(ApiError::conflict(format!(
+            "the session is {}; start a new one",
+            session.status
+        )));
+    }
+    state.lab_sessions().get(&session.id).ok_or_else(|| {
+        ApiError::conflict("the session's sandbox is held by another server or has ended")
+    })
+}
+
+/// Runs the current challenge's check.
+pub async fn check(state: &AppState, caller: &Caller, id: &str) -> Result<CheckResult, ApiError> {
+    let session = load(state, &caller.org_id, id).await?;
+    let live = live(state, &session).await?;
+    let _busy = live.busy.lock().await;
+    let mut session = load(state, &caller.org_id, id).await?;
+    if session.status != "active" {
+        return Err(ApiError::conflict("the session has ended"));
+    }
+    let challenge = session.manifest.challenges[session.current].clone();
+    let outcome = run(
+        live.sandbox.as_ref(),
+        &challenge.scripts.check,
+        As::Root,
+        &challenge.slug,
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    session.progress[session.current].attempts += 1;
+    let attempts = session.progress[session.current].attempts;
+    let data = json!({"challenge": challenge.slug, "attempts": attempts});
+    if outcome.succeeded() {
+        advance(state, caller, &live, &mut session, false).await?;
+        return Ok(CheckResult {
+            passed: true,
+            fail: Vec::new(),
+            session: session.view(),
+        });
+    }
+    save(state, &session, EventKind::LabCheckFailed, data).await?;
+    let fail = outcome
+        .output
+        .lines()
+        .filter_map(|l| l.strip_prefix("FAIL:"))
+        .map(|l| l.trim().to_owned())
+        .collect();
+    Ok(CheckResult {
+        passed: false,
+        fail,
+        session: session.view(),
+    })
+}
+
+/// Skips the current challenge, where the track allows it: its solve runs as the learner,
+/// and then its check, which must pass.
+pub async fn skip(state: &AppState, caller: &Caller, id: &str) -> Result<SessionView, ApiError> {
+    let session = load(state, &caller.org_id, id).await?;
+    if !session.manifest.skipping_allowed {
+        return Err(ApiError::conflict(
+            "this track does not allow skipping challenges",
+        ));
+    }
+    let live = live(state, &session).await?;
+    let _busy = live.busy.lock().await;
+    let mut session = load(state, &caller.org_id, id).await?;
+    let challenge = session.manifest.challenges[session.current].clone();
+    let sandbox = live.sandbox.as_ref();
+    let solved = run(
+        sandbox,
+        &challenge.scripts.solve,
+        As::Learner,
+        &challenge.slug,
+    )
+    .await;
+    let checked = run(sandbox, &challenge.scripts.check, As::Root, &challenge.slug).await;
+    if !solved.as_ref().is_ok_and(Outcome::succeeded)
+        || !checked.as_ref().is_ok_and(Outcome::succeeded)
+    {
+        return Err(ApiError::internal(format!(
+            "challenge {} could not be skipped: its solve or check failed",
+            challenge.slug
+        )));
+    }
+    advance(state, caller, &live, &mut session, true).await?;
+    Ok(session.view())
+}
+
+/// Ends a session before its end; its sandbox is cleaned up and removed.
+pub async fn end(state: &AppState, caller: &Caller, id: &str) -> Result<SessionView, ApiError> {
+    let session = load(state, &caller.org_id, id).await?;
+    if session.status != "active" {
+        return Err(ApiError::conflict(format!(
+            "the session is already {}",
+            session.status
+        )));
+    }
+    if let Some(live) = state.lab_sessions().get(id) {
+        let _busy = live.busy.lock().await;
+        finish_sandbox(state, &live, &session).await;
+    }
+    let mut session = load(state, &caller.org_id, id).await?;
+    session.status = "ended".into();
+    session.end_reason = Some("ended before the track was finished".into());
+    let data = json!({"challenge": session.manifest.challenges[session.current].slug});
+    save(state, &session, EventKind::LabAbandoned, data).await?;
+    Ok(session.view())
+}
+
+/// Records a passed (or skipped) challenge and moves on: the next challenge's setup, or at
+/// the end the award.
+async fn advance(
+    state: &AppState,
+    caller: &Caller,
+    live: &Live,
+    session: &mut Stored,
+    skipped: bool,
+) -> Result<(), ApiError> {
+    let now = now_ms();
+    let index = session.current;
+    let challenge = session.manifest.challenges[index].clone();
+    let sandbox = live.sandbox.as_ref();
+    if let Some(cleanup) = &challenge.scripts.cleanup {
+        let _ = run(sandbox, cleanup, As::Root, &challenge.slug).await;
+    }
+    session.progress[index].passed_at = Some(now);
+    session.progress[index].skipped = skipped;
+    let kind = if skipped {
+        EventKind::LabSkipped
+    } else {
+        EventKind::LabCheckPassed
+    };
+    let data = json!({"challenge": challenge.slug, "attempts": session.progress[index].attempts});
+    if index + 1 < session.manifest.challenges.len() {
+        session.current += 1;
+        let next = session.manifest.challenges[session.current].clone();
+        session.progress[session.current].started_at = Some(now);
+        if let Some(setup) = &next.scripts.setup {
+            let outcome = run(sandbox, setup, As::Root, &next.slug).await;
+            if !outcome.as_ref().is_ok_and(Outcome::succeeded) {
+                tracing::warn!(lab.session = %session.id, challenge = %next.slug,
+                               "a challenge's setup failed");
+            }
+        }
+        return save(state, session, kind, data).await;
+    }
+    save(state, session, kind, data).await?;
+
+    // The last one: the award, then the sandbox ends.
+    let new = NewAward {
+        achievement_id: session.achievement_id.clone(),
+        recipient_email: Email::parse(&session.learner_email).map_err(ApiError::internal)?,
+        recipient_name: session.learner_name.clone(),
+        name_public: false,
+        evidence: vec![evidence(session)],
+        idempotency_key: Some(format!("lab-session:{}", session.id)),
+    };
+    let (award, _) = award::create(state, caller, new).await?;
+    finish_sandbox(state, live, session).await;
+    session.status = "completed".into();
+    session.award_id = Some(award.id.clone());
+    let data = json!({"award_id": award.id, "track": session.track_slug});
+    save(state, session, EventKind::LabTrackCompleted, data).await?;
+    state.lab_sessions().remove(&session.id);
+    Ok(())
+}
+
+/// The evidence of a finished track: which version, and each challenge with its time and
+/// attempts, and whether it was skipped.
+fn evidence(session: &Stored) -> EvidenceItem {
+    let mut lines = vec![format!(
+        "Completed the hands-on lab track **{}** (version {}) in a Rosette sandbox; each \
+         challenge was checked automatically.\n",
+        session.track_slug, session.version_number
+    )];
+    lines.push("| challenge | result | attempts | time |".into());
+    lines.push("| --- | --- | ---: | ---: |".into());
+    let mut total = 0;
+    for (c, p) in session.manifest.challenges.iter().zip(&session.progress) {
+        let took = p
+            .passed_at
+            .zip(p.started_at)
+            .map_or(0, |(end, start)| end - start);
+        total += took;
+        let result = if p.skipped { "skipped" } else { "passed" };
+        lines.push(format!(
+            "| {} | {result} | {} | {} s |",
+            c.title,
+            p.attempts,
+            took / 1000
+        ));
+    }
+    lines.push(format!("\nTotal time: {} s.", total / 1000));
+    EvidenceItem {
+        name: Some(format!("Hands-on lab: {}", session.track_slug)),
+        narrative: Some(lines.join("\n")),
+        url: None,
+    }
+}
+
+/// Runs the cleanups and ends the sandbox.
+async fn finish_sandbox(state: &AppState, live: &Live, session: &Stored) {
+    let sandbox = live.sandbox.as_ref();
+    if let Some(cleanup) = &session.manifest.cleanup {
+        let _ = run(sandbox, cleanup, As::Root, "").await;
+    }
+    let _ = sandbox.destroy().await;
+    state.lab_sessions().remove(&session.id);
+    let _ = std::fs::remove_dir_all(sessions_dir(state).join(&session.id));
+}
+
+/// Stores a session's state with an event about it.
+async fn save(
+    state: &AppState,
+    session: &Stored,
+    kind: EventKind,
+    data: serde_json::Value,
+) -> Result<(), ApiError> {
+    let progress = serde_json::to_string(&session.progress).map_err(ApiError::internal)?;
+    let ended = (session.status != "active").then(now_ms);
+    let _write = state.db().write_lock().await;
+    let mut tx = state.db().pool.begin().await?;
+    sqlx::query(
+        "UPDATE lab_sessions SET status = $1, current_challenge = $2, progress = $3, \
+         award_id = $4, end_reason = $5, ended_at = $6 WHERE org_id = $7 AND id = $8",
+    )
+    .bind(&session.status)
+    .bind(i64::try_from(session.current).unwrap_or(0))
+    .bind(progress)
+    .bind(&session.award_id)
+    .bind(&session.end_reason)
+    .bind(ended)
+    .bind(&session.org_id)
+    .bind(&session.id)
+    .execute(&mut *tx)
+    .await?;
+    event::append(&mut tx, &session.org_id, kind, &session.id, data).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn run(
+    sandbox: &dyn Sandbox,
+    script: &str,
+    user: As,
+    challenge: &str,
+) -> Result<Outcome, labs::sandbox::SandboxError> {
+    let inside = Path::new(TRACK_DIR).join(script).display().to_string();
+    let challenge = (!challenge.is_empty()).then_some(challenge);
+    sandbox.exec(&script_exec(&inside, user, challenge)).await
+}
+
+/// Writes a version's files (JSON: path to base64) into `dir`, once.
+fn write_files(dir: &Path, files: &[u8]) -> anyhow::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let files: std::collections::BTreeMap<String, String> = serde_json::from_slice(files)?;
+    let partial = dir.with_extension("partial");
+    let _ = std::fs::remove_dir_all(&partial);
+    for (path, contents) in files {
+        let relative = Path::new(&path);
+        anyhow::ensure!(
+            relative
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_))),
+            "a stored track file has the path {path:?}"
+        );
+        let target = partial.join(relative);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let bytes = base64::engine::general_purpose::STANDARD.decode(contents)?;
+        std::fs::write(target, bytes)?;
+    }
+    std::fs::rename(&partial, dir)?;
+    Ok(())
+}
+
+/// Ends the sessions this server held before it started again: their sandboxes died with
+/// it. Their state folders are removed.
+pub async fn end_orphans(state: &AppState) -> anyhow::Result<u64> {
+    let rows =
+        sqlx::query("SELECT id, org_id FROM lab_sessions WHERE runner = $1 AND status = 'active'")
+            .bind(runner(state))
+            .fetch_all(&state.db().pool)
+            .await?;
+    let mut ended = 0;
+    for row in rows {
+        let id: String = row.get("id");
+        let org_id: String = row.get("org_id");
+        let _write = state.db().write_lock().await;
+        let mut tx = state.db().pool.begin().await?;
+        sqlx::query(
+            "UPDATE lab_sessions SET status = 'ended', ended_at = $1, \
+             end_reason = 'the server restarted' WHERE id = $2 AND status = 'active'",
+        )
+        .bind(now_ms())
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+        let data = json!({"reason": "the server restarted"});
+        event::append(&mut tx, &org_id, EventKind::LabAbandoned, &id, data).await?;
+        tx.commit().await?;
+        ended += 1;
+    }
+    let _ = std::fs::remove_dir_all(sessions_dir(state));
+    Ok(ended)
+}

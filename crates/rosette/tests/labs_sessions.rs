@@ -1,0 +1,262 @@
+//! Lab sessions over the API, on both engines and in real sandboxes: a failed check with its
+//! `FAIL:` lines, the work done, a pass, a skip, the award with its evidence, the events;
+//! ending early; what is refused; and a restart's leftovers.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{TestApp, TestOrg};
+use rosette::auth::Role;
+use serde_json::{Value, json};
+
+on_both_engines!(
+    a_learner_fails_fixes_passes_skips_and_is_awarded_with_evidence,
+    a_session_ended_early_takes_no_more_checks,
+    sessions_refuse_what_they_cannot_do,
+);
+
+/// A track of two challenges: write a file (checked), then anything (skipped).
+fn track_dir(app: &TestApp) -> PathBuf {
+    let dir = app.data_dir.join("src-track");
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "track.yaml",
+        "slug: hello-lab\ntitle: Hello lab\ndescription: Two small steps.\nversion: \"1.0\"\n\
+         skipping_allowed: true\nachievement:\n  name: Hello Lab\n  description: Did it.\n  \
+         criteria: Finished the hello lab.\n",
+    );
+    write(
+        "challenges/01-hello/assignment.md",
+        "---\ntitle: Say hello\n---\nWrite `hello` into `~/hello.txt`.\n",
+    );
+    write(
+        "challenges/01-hello/check",
+        "#!/bin/bash\ngrep -qx hello hello.txt 2>/dev/null || \
+         { echo 'FAIL: ~/hello.txt does not say hello yet.'; exit 1; }\n",
+    );
+    write(
+        "challenges/01-hello/solve",
+        "#!/bin/bash\necho hello > hello.txt\n",
+    );
+    write(
+        "challenges/02-bye/assignment.md",
+        "---\ntitle: Say goodbye\n---\nWrite `bye` into `~/bye.txt`.\n",
+    );
+    write(
+        "challenges/02-bye/check",
+        "#!/bin/bash\ngrep -qx bye bye.txt 2>/dev/null || { echo 'FAIL: no bye'; exit 1; }\n",
+    );
+    write(
+        "challenges/02-bye/solve",
+        "#!/bin/bash\necho bye > bye.txt\n",
+    );
+    dir
+}
+
+/// An organization with an issuer, an author's token and the imported track.
+async fn setup(app: &TestApp) -> (TestOrg, String) {
+    let org = app.org_with_token(Role::Admin).await;
+    let body = json!({"name": "Acme Academy", "url": "https://academy.example.org",
+                      "email": "badges@academy.example.org"});
+    let (status, issuer) = app.post(&org.token, "/api/v1/issuers", body).await;
+    assert_eq!(status, 201, "{issuer}");
+    let track = labs::track::Track::load(&track_dir(app)).unwrap();
+    rosette::lab::import(app.state.db(), &org.id, &track, None)
+        .await
+        .unwrap();
+    let author = app.token_for(&org, Role::Author).await;
+    (org, author)
+}
+
+async fn start(app: &TestApp, token: &str) -> Value {
+    let body = json!({"learner": {"email": "ada@example.org", "name": "Ada Lovelace"}});
+    let (status, session) = app
+        .post(token, "/api/v1/tracks/hello-lab/sessions", body)
+        .await;
+    assert_eq!(status, 201, "{session}");
+    session
+}
+
+async fn post(app: &TestApp, token: &str, session: &Value, action: &str) -> (u16, Value) {
+    let id = session["id"].as_str().unwrap();
+    app.post(
+        token,
+        &format!("/api/v1/lab-sessions/{id}/{action}"),
+        json!({}),
+    )
+    .await
+}
+
+/// Does the first challenge's work as the learner would, in the session's home.
+fn write_as_learner(app: &TestApp, session: &Value, file: &str, text: &str) {
+    let id = session["id"].as_str().unwrap();
+    let home: PathBuf = app.data_dir.join("labs/sessions").join(id).join("home");
+    let path = home.join(file);
+    std::fs::write(&path, text).unwrap();
+    std::os::unix::fs::chown(&path, Some(101_000), Some(101_000)).unwrap();
+}
+
+async fn event_kinds(app: &TestApp, org_id: &str, session_id: &str) -> Vec<String> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT kind FROM events WHERE org_id = $1 AND subject_id = $2 ORDER BY created_at, id",
+    )
+    .bind(org_id)
+    .bind(session_id)
+    .fetch_all(&app.state.db().pool)
+    .await
+    .unwrap();
+    rows.iter().map(|r| r.get::<String, _>("kind")).collect()
+}
+
+async fn a_learner_fails_fixes_passes_skips_and_is_awarded_with_evidence(app: TestApp) {
+    let (org, author) = setup(&app).await;
+    let session = start(&app, &author).await;
+    assert_eq!(session["status"], "active");
+    assert_eq!(session["current"], 0);
+    assert_eq!(session["challenges"][0]["title"], "Say hello");
+    assert!(
+        session["challenges"][1]["assignment"]
+            .as_str()
+            .unwrap()
+            .contains("bye.txt")
+    );
+
+    let (status, failed) = post(&app, &author, &session, "check").await;
+    assert_eq!(status, 200, "{failed}");
+    assert_eq!(failed["passed"], false);
+    assert_eq!(
+        failed["fail"],
+        json!(["~/hello.txt does not say hello yet."])
+    );
+    assert_eq!(
+        failed["session"]["challenges"][0]["progress"]["attempts"],
+        1
+    );
+
+    write_as_learner(&app, &session, "hello.txt", "hello\n");
+    let (status, passed) = post(&app, &author, &session, "check").await;
+    assert_eq!(status, 200, "{passed}");
+    assert_eq!(passed["passed"], true, "{passed}");
+    assert_eq!(passed["session"]["current"], 1);
+    assert_eq!(
+        passed["session"]["challenges"][0]["progress"]["attempts"],
+        2
+    );
+
+    let (status, done) = post(&app, &author, &session, "skip").await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["challenges"][1]["progress"]["skipped"], true);
+    let award_id = done["award_id"].as_str().expect("an award").to_owned();
+
+    // The award: to the learner, with evidence of the lab.
+    let (status, award) = app
+        .get(&author, &format!("/api/v1/awards/{award_id}"))
+        .await;
+    assert_eq!(status, 200, "{award}");
+    let credential = app
+        .client
+        .get(award["credential_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let evidence = &credential["evidence"][0];
+    assert_eq!(evidence["name"], "Hands-on lab: hello-lab");
+    let narrative = evidence["narrative"].as_str().unwrap();
+    assert!(
+        narrative.contains("| Say hello | passed | 2 |"),
+        "{narrative}"
+    );
+    assert!(
+        narrative.contains("| Say goodbye | skipped | 0 |"),
+        "{narrative}"
+    );
+    assert!(narrative.contains("version 1"), "{narrative}");
+
+    let id = session["id"].as_str().unwrap();
+    assert_eq!(
+        event_kinds(&app, &org.id, id).await,
+        [
+            "lab.session_started",
+            "lab.check_failed",
+            "lab.check_passed",
+            "lab.skipped",
+            "lab.track_completed"
+        ]
+    );
+    // Finished: no more checks, and the sandbox and its folder are gone.
+    let (status, _) = post(&app, &author, &session, "check").await;
+    assert_eq!(status, 409);
+    assert!(!app.data_dir.join("labs/sessions").join(id).exists());
+}
+
+async fn a_session_ended_early_takes_no_more_checks(app: TestApp) {
+    let (org, author) = setup(&app).await;
+    let session = start(&app, &author).await;
+    let (status, ended) = post(&app, &author, &session, "end").await;
+    assert_eq!(status, 200, "{ended}");
+    assert_eq!(ended["status"], "ended");
+    assert!(ended["end_reason"].as_str().is_some());
+    for action in ["check", "skip", "end"] {
+        let (status, problem) = post(&app, &author, &session, action).await;
+        assert_eq!(status, 409, "{action}: {problem}");
+    }
+    let id = session["id"].as_str().unwrap();
+    assert_eq!(
+        event_kinds(&app, &org.id, id).await,
+        ["lab.session_started", "lab.abandoned"]
+    );
+
+    // A session a server held when it stopped is ended when it starts again.
+    let other = start(&app, &author).await;
+    let ended = rosette::lab::session::end_orphans(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(ended, 1);
+    let path = format!("/api/v1/lab-sessions/{}", other["id"].as_str().unwrap());
+    let (status, after) = app.get(&author, &path).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&after["status"], &after["end_reason"]),
+        (&json!("ended"), &json!("the server restarted"))
+    );
+}
+
+async fn sessions_refuse_what_they_cannot_do(app: TestApp) {
+    let (org, author) = setup(&app).await;
+    let analyst = app.token_for(&org, Role::Analyst).await;
+    let body = json!({"learner": {"email": "ada@example.org"}});
+    let (status, _) = app
+        .post(&analyst, "/api/v1/tracks/hello-lab/sessions", body.clone())
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app
+        .post(&author, "/api/v1/tracks/no-such-track/sessions", body)
+        .await;
+    assert_eq!(status, 404);
+    let bad = json!({"learner": {"email": "not an address"}});
+    let (status, problem) = app
+        .post(&author, "/api/v1/tracks/hello-lab/sessions", bad)
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["pointer"], "/learner/email");
+
+    let session = start(&app, &author).await;
+    let (status, _) = post(&app, &analyst, &session, "check").await;
+    assert_eq!(status, 403);
+    let (other, _) = setup(&app).await;
+    let path = format!("/api/v1/lab-sessions/{}", session["id"].as_str().unwrap());
+    let (status, _) = app.get(&other.token, &path).await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get(&author, "/api/v1/lab-sessions/nope").await;
+    assert_eq!(status, 404);
+}
