@@ -57,7 +57,9 @@ async fn main() {
         let sandbox = sandboxes.create(&spec).await.unwrap();
         // A login shell that waits, as one behind an open terminal does.
         let shell = "setsid bash -l -c 'sleep infinity' </dev/null >/dev/null 2>&1 &";
-        let outcome = sandbox.exec(&Exec::new(As::Learner, &["/bin/bash", "-c", shell])).await;
+        let outcome = sandbox
+            .exec(&Exec::new(As::Learner, &["/bin/bash", "-c", shell]))
+            .await;
         assert!(outcome.unwrap().succeeded());
         running.push(sandbox);
     }
