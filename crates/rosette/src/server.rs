@@ -36,5 +36,6 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         );
     }
     jobs::spawn_worker(state.clone());
+    crate::lab::session::spawn_reaper(state.clone());
     http::serve(listener, state).await
 }

@@ -14,6 +14,7 @@ on_both_engines!(
     a_learner_fails_fixes_passes_skips_and_is_awarded_with_evidence,
     a_session_ended_early_takes_no_more_checks,
     sessions_refuse_what_they_cannot_do,
+    sessions_end_at_their_time_limit_or_when_idle,
 );
 
 /// A track of two challenges: write a file (checked), then anything (skipped).
@@ -27,7 +28,7 @@ fn track_dir(app: &TestApp) -> PathBuf {
     write(
         "track.yaml",
         "slug: hello-lab\ntitle: Hello lab\ndescription: Two small steps.\nversion: \"1.0\"\n\
-         skipping_allowed: true\nachievement:\n  name: Hello Lab\n  description: Did it.\n  \
+         skipping_allowed: true\ntime_limit: 2h\nidle_timeout: 10m\nachievement:\n  name: Hello Lab\n  description: Did it.\n  \
          criteria: Finished the hello lab.\n",
     );
     write(
@@ -259,4 +260,40 @@ async fn sessions_refuse_what_they_cannot_do(app: TestApp) {
     assert_eq!(status, 404);
     let (status, _) = app.get(&author, "/api/v1/lab-sessions/nope").await;
     assert_eq!(status, 404);
+}
+
+async fn sessions_end_at_their_time_limit_or_when_idle(app: TestApp) {
+    use rosette::lab::session::reap;
+    let (org, author) = setup(&app).await;
+    let now = rosette::db::now_ms();
+    let idle = start(&app, &author).await;
+    assert_eq!(idle["idle_timeout_seconds"], 600);
+    let ends_at = chrono::DateTime::parse_from_rfc3339(idle["ends_at"].as_str().unwrap())
+        .unwrap()
+        .timestamp_millis();
+    assert!((ends_at - now - 2 * 3_600_000).abs() < 60_000, "{idle}");
+    assert_eq!(
+        reap(&app.state, now + 60_000).await.unwrap(),
+        0,
+        "a minute is not idle"
+    );
+    assert_eq!(reap(&app.state, now + 11 * 60_000).await.unwrap(), 1);
+    let path = |s: &Value| format!("/api/v1/lab-sessions/{}", s["id"].as_str().unwrap());
+    let (_, after) = app.get(&author, &path(&idle)).await;
+    assert_eq!(after["status"], "ended");
+    assert_eq!(after["end_reason"], "the session was idle for too long");
+    assert_eq!(after["ends_at"], Value::Null);
+
+    let timed = start(&app, &author).await;
+    assert_eq!(
+        reap(&app.state, now + 2 * 3_600_000 + 1_000).await.unwrap(),
+        1
+    );
+    let (_, after) = app.get(&author, &path(&timed)).await;
+    assert_eq!(after["end_reason"], "the track's time limit was reached");
+    let id = timed["id"].as_str().unwrap();
+    assert_eq!(
+        event_kinds(&app, &org.id, id).await,
+        ["lab.session_started", "lab.abandoned"]
+    );
 }

@@ -121,6 +121,7 @@ impl DemoArgs {
         crate::telemetry::init(LogFormat::Text);
         crate::lab::session::end_orphans(&state).await?;
         crate::jobs::spawn_worker(state.clone());
+        crate::lab::session::spawn_reaper(state.clone());
         crate::http::serve(listener, state).await
     }
 

@@ -82,6 +82,8 @@ impl Registry {
 #[derive(Debug, Clone, Deserialize)]
 struct Manifest {
     skipping_allowed: bool,
+    time_limit_seconds: Option<u64>,
+    idle_timeout_seconds: u64,
     limits: Limits,
     network: Network,
     setup: Option<String>,
@@ -141,6 +143,11 @@ pub struct SessionView {
     pub award_id: Option<String>,
     /// Why the session ended, when it ended unfinished.
     pub end_reason: Option<String>,
+    /// When an active session reaches the track's time limit and ends (RFC 3339), if the
+    /// track has one.
+    pub ends_at: Option<String>,
+    /// How long an active session may go without a check or skip before it ends, in seconds.
+    pub idle_timeout_seconds: u64,
 }
 
 /// One challenge of a session.
@@ -185,12 +192,14 @@ struct Stored {
     progress: Vec<ChallengeProgress>,
     award_id: Option<String>,
     end_reason: Option<String>,
+    started_at: i64,
+    last_activity_at: i64,
     manifest: Manifest,
 }
 
 const SELECT: &str = "SELECT s.id, s.org_id, t.slug, v.number, \
      t.achievement_id, s.learner_email, s.learner_name, s.status, s.current_challenge, \
-     s.progress, s.award_id, s.end_reason, v.manifest \
+     s.progress, s.award_id, s.end_reason, s.started_at, s.last_activity_at, v.manifest \
      FROM lab_sessions s JOIN tracks t ON t.id = s.track_id \
      JOIN track_versions v ON v.id = s.version_id";
 
@@ -213,6 +222,10 @@ fn read_row(row: &sqlx::any::AnyRow) -> Result<Stored, ApiError> {
         progress,
         award_id: row.get("award_id"),
         end_reason: row.get("end_reason"),
+        started_at: row.get("started_at"),
+        last_activity_at: row
+            .get::<Option<i64>, _>("last_activity_at")
+            .unwrap_or_else(|| row.get("started_at")),
         manifest,
     })
 }
@@ -243,6 +256,32 @@ impl Stored {
             skipping_allowed: self.manifest.skipping_allowed,
             award_id: self.award_id.clone(),
             end_reason: self.end_reason.clone(),
+            ends_at: self
+                .deadline()
+                .filter(|_| self.status == "active")
+                .and_then(chrono::DateTime::from_timestamp_millis)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            idle_timeout_seconds: self.manifest.idle_timeout_seconds,
+        }
+    }
+
+    /// When the track's time limit ends the session (Unix ms), if it has one.
+    fn deadline(&self) -> Option<i64> {
+        let limit = self.manifest.time_limit_seconds?;
+        Some(self.started_at + i64::try_from(limit).ok()?.saturating_mul(1000))
+    }
+
+    /// Why the session should end at `now`, if it should: past its time limit, or idle.
+    fn expired(&self, now: i64) -> Option<&'static str> {
+        let idle_ms = i64::try_from(self.manifest.idle_timeout_seconds)
+            .unwrap_or(i64::MAX / 1000)
+            .saturating_mul(1000);
+        if self.deadline().is_some_and(|deadline| now >= deadline) {
+            Some("the track's time limit was reached")
+        } else if now >= self.last_activity_at.saturating_add(idle_ms) {
+            Some("the session was idle for too long")
+        } else {
+            None
         }
     }
 }
@@ -337,8 +376,8 @@ pub async fn start(
     let mut tx = state.db().pool.begin().await?;
     sqlx::query(
         "INSERT INTO lab_sessions (id, org_id, track_id, version_id, learner_email, \
-         learner_name, status, current_challenge, progress, runner, started_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7, $8, $9)",
+         learner_name, status, current_challenge, progress, runner, started_at, \
+         last_activity_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7, $8, $9, $9)",
     )
     .bind(&id)
     .bind(org_id)
@@ -472,7 +511,22 @@ pub async fn skip(state: &AppState, caller: &Caller, id: &str) -> Result<Session
 
 /// Ends a session before its end; its sandbox is cleaned up and removed.
 pub async fn end(state: &AppState, caller: &Caller, id: &str) -> Result<SessionView, ApiError> {
-    let session = load(state, &caller.org_id, id).await?;
+    end_for(
+        state,
+        &caller.org_id,
+        id,
+        "ended before the track was finished",
+    )
+    .await
+}
+
+async fn end_for(
+    state: &AppState,
+    org_id: &str,
+    id: &str,
+    reason: &str,
+) -> Result<SessionView, ApiError> {
+    let session = load(state, org_id, id).await?;
     if session.status != "active" {
         return Err(ApiError::conflict(format!(
             "the session is already {}",
@@ -483,12 +537,53 @@ pub async fn end(state: &AppState, caller: &Caller, id: &str) -> Result<SessionV
         let _busy = live.busy.lock().await;
         finish_sandbox(state, &live, &session).await;
     }
-    let mut session = load(state, &caller.org_id, id).await?;
+    let mut session = load(state, org_id, id).await?;
     session.status = "ended".into();
-    session.end_reason = Some("ended before the track was finished".into());
-    let data = json!({"challenge": session.manifest.challenges[session.current].slug});
+    session.end_reason = Some(reason.into());
+    let data = json!({"challenge": session.manifest.challenges[session.current].slug,
+                      "reason": reason});
     save(state, &session, EventKind::LabAbandoned, data).await?;
     Ok(session.view())
+}
+
+/// How often this server looks for sessions past their time limit or idle timeout.
+pub const REAP_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Ends this server's sessions that are past their track's time limit or idle timeout at
+/// `now` (Unix ms); returns how many.
+pub async fn reap(state: &AppState, now: i64) -> Result<usize, ApiError> {
+    let sql = format!("{SELECT} WHERE s.runner = $1 AND s.status = 'active'");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(runner(state))
+        .fetch_all(&state.db().pool)
+        .await?;
+    let mut ended = 0;
+    for row in &rows {
+        let session = read_row(row)?;
+        if let Some(reason) = session.expired(now) {
+            match end_for(state, &session.org_id, &session.id, reason).await {
+                Ok(_) => ended += 1,
+                // Ended meanwhile by the learner: nothing to do.
+                Err(e) if e.status() == axum::http::StatusCode::CONFLICT => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(ended)
+}
+
+/// Ends expired sessions every [`REAP_EVERY`] until the process ends.
+pub fn spawn_reaper(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(REAP_EVERY).await;
+            match reap(&state, now_ms()).await {
+                Ok(0) => {}
+                Ok(ended) => tracing::info!(sessions = ended, "expired lab sessions ended"),
+                Err(e) => tracing::warn!(status = %e.status(), "lab sessions were not reaped"),
+            }
+        }
+    })
 }
 
 /// Records a passed (or skipped) challenge and moves on: the next challenge's setup, or at
@@ -606,7 +701,8 @@ async fn save(
     let mut tx = state.db().pool.begin().await?;
     sqlx::query(
         "UPDATE lab_sessions SET status = $1, current_challenge = $2, progress = $3, \
-         award_id = $4, end_reason = $5, ended_at = $6 WHERE org_id = $7 AND id = $8",
+         award_id = $4, end_reason = $5, ended_at = $6, last_activity_at = $7 \
+         WHERE org_id = $8 AND id = $9",
     )
     .bind(&session.status)
     .bind(i64::try_from(session.current).unwrap_or(0))
@@ -614,6 +710,7 @@ async fn save(
     .bind(&session.award_id)
     .bind(&session.end_reason)
     .bind(ended)
+    .bind(now_ms())
     .bind(&session.org_id)
     .bind(&session.id)
     .execute(&mut *tx)
