@@ -28,7 +28,8 @@ fn track_dir(app: &TestApp) -> PathBuf {
     write(
         "track.yaml",
         "slug: hello-lab\ntitle: Hello lab\ndescription: Two small steps.\nversion: \"1.0\"\n\
-         skipping_allowed: true\ntime_limit: 2h\nidle_timeout: 10m\nachievement:\n  name: Hello Lab\n  description: Did it.\n  \
+         skipping_allowed: true\ntime_limit: 2h\nidle_timeout: 10m\n\
+         achievement:\n  name: Hello Lab\n  description: Did it.\n  \
          criteria: Finished the hello lab.\n",
     );
     write(
