@@ -731,14 +731,15 @@ async fn run(
     sandbox.exec(&script_exec(&inside, user, challenge)).await
 }
 
-/// Writes a version's files (JSON: path to base64) into `dir`, once.
+/// Writes a version's files (JSON: path to base64) into `dir`, once: into a folder of its
+/// own first, renamed into place, so a session never sees half a track, and two sessions
+/// starting the same version at once both find it whole.
 fn write_files(dir: &Path, files: &[u8]) -> anyhow::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
     let files: std::collections::BTreeMap<String, String> = serde_json::from_slice(files)?;
-    let partial = dir.with_extension("partial");
-    let _ = std::fs::remove_dir_all(&partial);
+    let partial = dir.with_extension(format!("partial-{}", new_id()));
     for (path, contents) in files {
         let relative = Path::new(&path);
         anyhow::ensure!(
@@ -754,7 +755,11 @@ fn write_files(dir: &Path, files: &[u8]) -> anyhow::Result<()> {
         let bytes = base64::engine::general_purpose::STANDARD.decode(contents)?;
         std::fs::write(target, bytes)?;
     }
-    std::fs::rename(&partial, dir)?;
+    if let Err(e) = std::fs::rename(&partial, dir) {
+        let _ = std::fs::remove_dir_all(&partial);
+        // Another session wrote the same version first.
+        anyhow::ensure!(dir.is_dir(), "cannot put a track version in place: {e}");
+    }
     Ok(())
 }
 
