@@ -202,6 +202,7 @@ async fn issue_awards(
             name_public: true,
             evidence: grant.evidence.iter().map(EvidencePlan::to_item).collect(),
             idempotency_key: None,
+            results: Vec::new(),
         };
         let (award, _) = award::create(state, author, new)
             .await

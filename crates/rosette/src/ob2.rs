@@ -479,6 +479,7 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             archived_at: None,
+            result_kinds: Vec::new(),
         }
     }
 

@@ -103,6 +103,11 @@ fn write_as_learner(app: &TestApp, session: &Value, file: &str, text: &str) {
     std::os::unix::fs::chown(&path, Some(101_000), Some(101_000)).unwrap();
 }
 
+/// The JSON answer to a request.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 async fn event_kinds(app: &TestApp, org_id: &str, session_id: &str) -> Vec<String> {
     use sqlx::Row;
     let rows = sqlx::query(
@@ -162,15 +167,7 @@ async fn a_learner_fails_fixes_passes_skips_and_is_awarded_with_evidence(app: Te
         .get(&author, &format!("/api/v1/awards/{award_id}"))
         .await;
     assert_eq!(status, 200, "{award}");
-    let credential = app
-        .client
-        .get(award["credential_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let credential = json_of(app.client.get(award["credential_url"].as_str().unwrap())).await;
     let evidence = &credential["evidence"][0];
     assert_eq!(evidence["name"], "Hands-on lab: hello-lab");
     let narrative = evidence["narrative"].as_str().unwrap();
@@ -183,6 +180,28 @@ async fn a_learner_fails_fixes_passes_skips_and_is_awarded_with_evidence(app: Te
         "{narrative}"
     );
     assert!(narrative.contains("version 1"), "{narrative}");
+    // Results, each of a kind the achievement describes.
+    let subject = &credential["credentialSubject"];
+    let described: Vec<&str> = subject["achievement"]["resultDescription"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    let results = subject["result"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{subject}");
+    assert_eq!(results[0]["status"], "Completed");
+    assert_eq!(
+        (&results[1]["value"], &results[2]["value"]),
+        (&json!("passed"), &json!("skipped"))
+    );
+    for result in results {
+        let id = result["resultDescription"].as_str().unwrap();
+        assert!(described.contains(&id), "{id} not in {described:?}");
+    }
+    // And the credential with them verifies: schema, proof, status.
+    let verified = json_of(app.client.post(app.at("/api/v1/verify")).json(&credential)).await;
+    assert_eq!(verified["verdict"], "valid", "{verified}");
 
     let id = session["id"].as_str().unwrap();
     assert_eq!(

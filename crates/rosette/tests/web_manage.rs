@@ -865,6 +865,7 @@ async fn long_lists_come_in_pages_with_a_next_link(app: TestApp) {
             name_public: false,
             evidence: Vec::new(),
             idempotency_key: None,
+            results: Vec::new(),
         };
         rosette::award::create(&app.state, &caller, award)
             .await

@@ -140,12 +140,14 @@ pub struct Achievement {
     pub updated_at: i64,
     /// When it was archived (Unix ms), if it was.
     pub archived_at: Option<i64>,
+    /// The kinds of result its credentials carry.
+    pub result_kinds: Vec<ResultKind>,
 }
 
 /// The columns [`from_row`] reads.
 pub const COLUMNS: &str = "id, org_id, issuer_id, name, description, criteria, achievement_type, \
      skills, tags, points, valid_for_days, image_type, design, created_at, updated_at, \
-     archived_at";
+     archived_at, result_descriptions";
 
 /// Reads an achievement from a row with [`COLUMNS`].
 pub fn from_row(row: &AnyRow) -> Achievement {
@@ -171,7 +173,50 @@ pub fn from_row(row: &AnyRow) -> Achievement {
         created_at: row.get("created_at"),
         updated_at: row.get("updated_at"),
         archived_at: row.get("archived_at"),
+        result_kinds: serde_json::from_value(json_list("result_descriptions")).unwrap_or_default(),
     }
+}
+
+/// A kind of result an achievement's credentials carry: an OB 3.0 `ResultDescription`,
+/// whose id is the achievement's with `#result-{key}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultKind {
+    /// What identifies it within the achievement (a lab challenge's slug, say).
+    pub key: String,
+    /// Its name.
+    pub name: String,
+    /// The OB 3.0 result type (`Status`, `Result`, …).
+    pub result_type: String,
+    /// The values a result of this kind may take.
+    #[serde(default)]
+    pub allowed_values: Vec<String>,
+}
+
+/// The id of a kind of result of the achievement whose public id is `achievement_id`.
+pub fn result_kind_id(achievement_id: &str, key: &str) -> String {
+    format!("{achievement_id}#result-{key}")
+}
+
+/// Sets the kinds of result an achievement's credentials carry (lab tracks set one per
+/// challenge). Credentials already issued keep what they said.
+pub async fn set_result_kinds(
+    db: &Db,
+    org_id: &str,
+    id: &str,
+    kinds: &[ResultKind],
+) -> anyhow::Result<()> {
+    let _write = db.write_lock().await;
+    sqlx::query(
+        "UPDATE achievements SET result_descriptions = $1, updated_at = $2 \
+         WHERE org_id = $3 AND id = $4",
+    )
+    .bind(serde_json::to_string(kinds)?)
+    .bind(now_ms())
+    .bind(org_id)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }
 
 /// Finds an achievement of an organization.
@@ -343,6 +388,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         archived_at: None,
+        result_kinds: Vec::new(),
     };
     sqlx::query(
         "INSERT INTO achievements (id, org_id, issuer_id, name, description, criteria, \
@@ -719,6 +765,19 @@ pub fn to_ob3(public_url: &str, achievement: &Achievement) -> badges::model::Ach
     if achievement.image_type.is_some() {
         ob3.image = Some(badges::model::Image::new(format!("{id}/image"), None));
     }
+    ob3.result_description = achievement
+        .result_kinds
+        .iter()
+        .map(|kind| badges::model::ResultDescription {
+            id: result_kind_id(&id, &kind.key),
+            types: badges::model::OneOrMany::one("ResultDescription".to_owned()),
+            name: kind.name.clone(),
+            result_type: kind.result_type.clone(),
+            allowed_value: kind.allowed_values.clone(),
+            required_value: None,
+            extra: Default::default(),
+        })
+        .collect();
     ob3.alignment = achievement
         .skills
         .iter()

@@ -262,6 +262,7 @@ fn new_award(
         name_public: body.recipient.show_name,
         evidence,
         idempotency_key,
+        results: Vec::new(),
     })
 }
 

@@ -27,6 +27,8 @@ pub struct CredentialParts<'a> {
     pub salt: &'a str,
     /// How it was earned.
     pub evidence: &'a [EvidenceItem],
+    /// What the learner obtained, of the achievement's kinds of result.
+    pub results: &'a [super::AwardResult],
     /// When it takes effect.
     pub valid_from: DateTime<Utc>,
     /// When it stops being valid, if it does.
@@ -44,7 +46,19 @@ pub fn public_id(public_url: &str, award_id: &str) -> String {
 pub fn build(parts: &CredentialParts<'_>) -> anyhow::Result<Value> {
     let profile: Profile = serde_json::from_value(issuer::profile(parts.public_url, parts.issuer))?;
     let ob3 = achievement::to_ob3(parts.public_url, parts.achievement);
-    let subject = AchievementSubject::for_email(ob3, parts.email.as_str(), parts.salt);
+    let achievement_id = ob3.id.clone();
+    let mut subject = AchievementSubject::for_email(ob3, parts.email.as_str(), parts.salt);
+    subject.result = parts
+        .results
+        .iter()
+        .map(|r| badges::model::AchievementResult {
+            types: badges::model::OneOrMany::one("Result".to_owned()),
+            result_description: Some(achievement::result_kind_id(&achievement_id, &r.key)),
+            value: r.value.clone(),
+            status: r.status.clone(),
+            extra: Default::default(),
+        })
+        .collect();
     let id = public_id(parts.public_url, parts.award_id);
 
     let mut credential = Credential::new(id, profile, subject);
@@ -110,6 +124,7 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             archived_at: None,
+            result_kinds: Vec::new(),
         }
     }
 
@@ -133,6 +148,7 @@ mod tests {
             email: &email,
             salt: "0011",
             evidence: &evidence,
+            results: &[],
             valid_from: from,
             valid_until: Some(from + chrono::Duration::days(30)),
             status: entry.to_json(),

@@ -166,6 +166,20 @@ pub struct NewAward {
     pub evidence: Vec<EvidenceItem>,
     /// The client's `Idempotency-Key`, if it sent one.
     pub idempotency_key: Option<String>,
+    /// Results the learner obtained, of the achievement's kinds (a lab's challenges).
+    pub results: Vec<AwardResult>,
+}
+
+/// A result the learner obtained, of one of the achievement's kinds of result
+/// ([`achievement::ResultKind`]): an OB 3.0 `Result` in the credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwardResult {
+    /// The kind's key.
+    pub key: String,
+    /// The value, for kinds with values.
+    pub value: Option<String>,
+    /// The status (`Completed`, …), for `Status` kinds.
+    pub status: Option<String>,
 }
 
 const COLUMNS: &str = "id, org_id, achievement_id, issuer_id, recipient_email, recipient_name, \
@@ -300,6 +314,7 @@ fn signed_award(
         email: &new.recipient_email,
         salt: &credential::new_salt(),
         evidence: &new.evidence,
+        results: &new.results,
         valid_from,
         valid_until,
         status: status.to_json(),
@@ -598,6 +613,7 @@ mod tests {
             name_public: false,
             evidence: Vec::new(),
             idempotency_key: Some("k".into()),
+            results: Vec::new(),
         };
         assert!(replay(award(None, None), &new).is_ok());
         let other = NewAward {

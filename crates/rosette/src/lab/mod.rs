@@ -152,6 +152,7 @@ pub async fn import(
         },
     };
 
+    achievement::set_result_kinds(db, org_id, &achievement_id, &result_kinds(track)).await?;
     let now = now_ms();
     let manifest = manifest(track);
     let _write = db.write_lock().await;
@@ -314,6 +315,28 @@ fn manifest(track: &Track) -> Value {
         "cleanup": track.cleanup.as_ref().map(|p| p.to_string_lossy()),
         "challenges": challenges,
     })
+}
+
+/// The key of the result that says a track was completed; the challenges' results have
+/// their slugs as keys.
+pub const TRACK_RESULT: &str = "track";
+
+/// The kinds of result a track's achievement carries: the track completed, and each
+/// challenge passed or skipped.
+pub fn result_kinds(track: &Track) -> Vec<achievement::ResultKind> {
+    let whole = achievement::ResultKind {
+        key: TRACK_RESULT.into(),
+        name: track.title.clone(),
+        result_type: "Status".into(),
+        allowed_values: Vec::new(),
+    };
+    let challenges = track.challenges.iter().map(|c| achievement::ResultKind {
+        key: c.slug.clone(),
+        name: c.title.clone(),
+        result_type: "Result".into(),
+        allowed_values: vec!["passed".into(), "skipped".into()],
+    });
+    std::iter::once(whole).chain(challenges).collect()
 }
 
 /// The issuer for a new inline achievement.

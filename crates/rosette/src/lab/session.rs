@@ -26,7 +26,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::auth::Caller;
-use crate::award::{self, EvidenceItem, NewAward};
+use crate::award::{self, AwardResult, EvidenceItem, NewAward};
 use crate::db::{new_id, now_ms};
 use crate::event::{self, EventKind};
 use crate::http::{ApiError, AppState};
@@ -633,6 +633,7 @@ async fn advance(
         name_public: false,
         evidence: vec![evidence(session)],
         idempotency_key: Some(format!("lab-session:{}", session.id)),
+        results: results(session),
     };
     let (award, _) = award::create(state, caller, new).await?;
     finish_sandbox(state, live, session).await;
@@ -675,6 +676,27 @@ fn evidence(session: &Stored) -> EvidenceItem {
         narrative: Some(lines.join("\n")),
         url: None,
     }
+}
+
+/// The results of a finished track, of the kinds its import gave the achievement
+/// ([`super::result_kinds`]): the track completed, and each challenge passed or skipped.
+fn results(session: &Stored) -> Vec<AwardResult> {
+    let track = AwardResult {
+        key: super::TRACK_RESULT.into(),
+        value: None,
+        status: Some("Completed".into()),
+    };
+    let challenges = session
+        .manifest
+        .challenges
+        .iter()
+        .zip(&session.progress)
+        .map(|(c, p)| AwardResult {
+            key: c.slug.clone(),
+            value: Some(if p.skipped { "skipped" } else { "passed" }.into()),
+            status: None,
+        });
+    std::iter::once(track).chain(challenges).collect()
 }
 
 /// Runs the cleanups and ends the sandbox.

@@ -306,6 +306,7 @@ impl AwardForm {
                 recipient_name: name,
                 evidence,
                 idempotency_key: Some(key),
+                results: Vec::new(),
             }),
             _ => Err(problems.into_vec()),
         }
