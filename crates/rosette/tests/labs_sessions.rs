@@ -15,11 +15,17 @@ on_both_engines!(
     a_session_ended_early_takes_no_more_checks,
     sessions_refuse_what_they_cannot_do,
     sessions_end_at_their_time_limit_or_when_idle,
+    taking_a_track_again_renews_only_an_expiring_award,
 );
 
 /// A track of two challenges: write a file (checked), then anything (skipped).
 fn track_dir(app: &TestApp) -> PathBuf {
-    let dir = app.data_dir.join("src-track");
+    hello_track(app, "hello-lab", "")
+}
+
+/// The hello track under another slug, with more lines for its inline achievement.
+fn hello_track(app: &TestApp, slug: &str, achievement_lines: &str) -> PathBuf {
+    let dir = app.data_dir.join(format!("src-{slug}"));
     let write = |path: &str, text: &str| {
         let path = dir.join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -27,10 +33,12 @@ fn track_dir(app: &TestApp) -> PathBuf {
     };
     write(
         "track.yaml",
-        "slug: hello-lab\ntitle: Hello lab\ndescription: Two small steps.\nversion: \"1.0\"\n\
-         skipping_allowed: true\ntime_limit: 2h\nidle_timeout: 10m\n\
-         achievement:\n  name: Hello Lab\n  description: Did it.\n  \
-         criteria: Finished the hello lab.\n",
+        &format!(
+            "slug: {slug}\ntitle: Hello lab\ndescription: Two small steps.\nversion: \"1.0\"\n\
+             skipping_allowed: true\ntime_limit: 2h\nidle_timeout: 10m\n\
+             achievement:\n  name: Hello Lab\n  description: Did it.\n  \
+             criteria: Finished the hello lab.\n{achievement_lines}"
+        ),
     );
     write(
         "challenges/01-hello/assignment.md",
@@ -316,4 +324,49 @@ async fn sessions_end_at_their_time_limit_or_when_idle(app: TestApp) {
         event_kinds(&app, &org.id, id).await,
         ["lab.session_started", "lab.abandoned"]
     );
+}
+
+/// Starts a session of `slug` and skips through it; the finished session.
+async fn skip_through(app: &TestApp, token: &str, slug: &str) -> Value {
+    let body = json!({"learner": {"email": "ada@example.org"}});
+    let path = format!("/api/v1/tracks/{slug}/sessions");
+    let (status, session) = app.post(token, &path, body).await;
+    assert_eq!(status, 201, "{session}");
+    let mut last = session.clone();
+    for _ in 0..2 {
+        let (status, after) = post(app, token, &session, "skip").await;
+        assert_eq!(status, 200, "{after}");
+        last = after;
+    }
+    assert_eq!(last["status"], "completed", "{last}");
+    last
+}
+
+async fn taking_a_track_again_renews_only_an_expiring_award(app: TestApp) {
+    let (org, author) = setup(&app).await;
+    // No validity: the learner keeps the award they hold.
+    let first = skip_through(&app, &author, "hello-lab").await;
+    let again = skip_through(&app, &author, "hello-lab").await;
+    assert_eq!(first["award_id"], again["award_id"]);
+
+    // Valid for ten days, so expiring at once: taking it again renews it, and the old
+    // credential is revoked as superseded.
+    let dir = hello_track(&app, "hello-renew", "  valid_for_days: 10\n");
+    let track = labs::track::Track::load(&dir).unwrap();
+    rosette::lab::import(app.state.db(), &org.id, &track, None)
+        .await
+        .unwrap();
+    let old = skip_through(&app, &author, "hello-renew").await;
+    let new = skip_through(&app, &author, "hello-renew").await;
+    assert_ne!(old["award_id"], new["award_id"]);
+    let path = |s: &Value| format!("/api/v1/awards/{}", s["award_id"].as_str().unwrap());
+    let (_, old_award) = app.get(&author, &path(&old)).await;
+    assert_eq!(old_award["status"], "revoked", "{old_award}");
+    let reason = old_award["revocation_reason"].as_str().unwrap();
+    assert!(
+        reason.contains(new["award_id"].as_str().unwrap()),
+        "{reason}"
+    );
+    let (_, new_award) = app.get(&author, &path(&new)).await;
+    assert_eq!(new_award["status"], "active");
 }

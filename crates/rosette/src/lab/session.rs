@@ -625,10 +625,20 @@ async fn advance(
     }
     save(state, session, kind, data).await?;
 
-    // The last one: the award, then the sandbox ends.
+    // The last one: the award (or the one the learner holds, see `held_award`), then the
+    // sandbox ends.
+    let recipient = Email::parse(&session.learner_email).map_err(ApiError::internal)?;
+    if let Some(held) = held_award(state, session, &recipient, now).await? {
+        finish_sandbox(state, live, session).await;
+        session.status = "completed".into();
+        session.award_id = Some(held.id.clone());
+        let data = json!({"award_id": held.id, "track": session.track_slug, "renewed": false});
+        save(state, session, EventKind::LabTrackCompleted, data).await?;
+        return Ok(());
+    }
     let new = NewAward {
         achievement_id: session.achievement_id.clone(),
-        recipient_email: Email::parse(&session.learner_email).map_err(ApiError::internal)?,
+        recipient_email: recipient,
         recipient_name: session.learner_name.clone(),
         name_public: false,
         evidence: vec![evidence(session)],
@@ -636,13 +646,74 @@ async fn advance(
         results: results(session),
     };
     let (award, _) = award::create(state, caller, new).await?;
+    let renewed = supersede(state, caller, session, &award).await?;
     finish_sandbox(state, live, session).await;
     session.status = "completed".into();
     session.award_id = Some(award.id.clone());
-    let data = json!({"award_id": award.id, "track": session.track_slug});
+    let data = json!({"award_id": award.id, "track": session.track_slug, "renewed": renewed});
     save(state, session, EventKind::LabTrackCompleted, data).await?;
     state.lab_sessions().remove(&session.id);
     Ok(())
+}
+
+/// How long before its end an award counts as expiring, so that taking its track again
+/// renews it.
+pub const RENEW_WITHIN_DAYS: i64 = 30;
+
+/// The learner's current award of the track's achievement, when it is neither revoked nor
+/// expiring within [`RENEW_WITHIN_DAYS`]: finishing the track again then awards nothing new.
+async fn held_award(
+    state: &AppState,
+    session: &Stored,
+    email: &Email,
+    now: i64,
+) -> Result<Option<award::Award>, ApiError> {
+    let renew_from = now + RENEW_WITHIN_DAYS * 24 * 3_600_000;
+    let held = current_awards(state, session, email).await?;
+    Ok(held
+        .into_iter()
+        .find(|a| a.valid_until.is_none_or(|until| until > renew_from)))
+}
+
+/// The learner's awards of the track's achievement that are neither revoked nor expired.
+async fn current_awards(
+    state: &AppState,
+    session: &Stored,
+    email: &Email,
+) -> Result<Vec<award::Award>, ApiError> {
+    let filter = award::AwardFilter {
+        achievement_id: Some(session.achievement_id.clone()),
+        email: Some(email.to_string()),
+        after: None,
+        limit: 100,
+    };
+    let now = now_ms();
+    let awards = award::list(state.db(), &session.org_id, &filter).await?;
+    Ok(awards
+        .into_iter()
+        .filter(|a| a.status_at(now) == award::AwardStatus::Active)
+        .collect())
+}
+
+/// After a renewal, revokes the learner's other awards of the achievement that are still
+/// valid (expiring ones), so one credential says they hold it; returns whether there were any.
+async fn supersede(
+    state: &AppState,
+    caller: &Caller,
+    session: &Stored,
+    renewal: &award::Award,
+) -> Result<bool, ApiError> {
+    let email = Email::parse(&renewal.recipient_email).map_err(ApiError::internal)?;
+    let older: Vec<_> = current_awards(state, session, &email)
+        .await?
+        .into_iter()
+        .filter(|a| a.id != renewal.id)
+        .collect();
+    for old in &older {
+        let reason = format!("Renewed: superseded by award {}", renewal.id);
+        award::revoke(state, caller, &old.id, &reason).await?;
+    }
+    Ok(!older.is_empty())
 }
 
 /// The evidence of a finished track: which version, and each challenge with its time and
