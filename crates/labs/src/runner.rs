@@ -72,13 +72,17 @@ impl Step {
 
     /// The lines a check printed for the learner (`FAIL: …`), without the prefix.
     pub fn fail_lines(&self) -> Vec<&str> {
-        self.outcome
-            .output
-            .lines()
-            .filter_map(|line| line.strip_prefix("FAIL:"))
-            .map(str::trim)
-            .collect()
+        fail_lines(&self.outcome.output)
     }
+}
+
+/// The lines a check printed for the learner (`FAIL: …`), without the prefix.
+pub fn fail_lines(output: &str) -> Vec<&str> {
+    output
+        .lines()
+        .filter_map(|line| line.strip_prefix("FAIL:"))
+        .map(str::trim)
+        .collect()
 }
 
 /// The steps of one part of the track: the track's own setup and cleanup, or a challenge.
@@ -260,9 +264,7 @@ async fn run(
     expect: Expect,
     challenge: Option<&str>,
 ) -> Result<Step, SandboxError> {
-    let inside = Path::new(TRACK_DIR).join(script).display().to_string();
-    let exec = script_exec(&inside, user, challenge);
-    let outcome = sandbox.exec(&exec).await?;
+    let outcome = run_script(sandbox, script, user, challenge).await?;
     Ok(Step {
         name,
         script: script.to_path_buf(),
@@ -271,10 +273,21 @@ async fn run(
     })
 }
 
-/// Runs a track script as `user`. The learner cannot read the track's folder, so for the
-/// learner the sandbox's root copies the script where the learner can run it, for this run
-/// only, and removes it afterwards.
-pub fn script_exec(inside: &str, user: As, challenge: Option<&str>) -> Exec {
+/// Runs the track script `script` (relative to the track's folder) as `user`, for the
+/// challenge `challenge` if it is one's. The learner cannot read the track's folder, so for
+/// the learner the sandbox's root copies the script where the learner can run it, for this
+/// run only, and removes it afterwards.
+pub async fn run_script(
+    sandbox: &dyn Sandbox,
+    script: &Path,
+    user: As,
+    challenge: Option<&str>,
+) -> Result<Outcome, SandboxError> {
+    let inside = Path::new(TRACK_DIR).join(script).display().to_string();
+    sandbox.exec(&script_exec(&inside, user, challenge)).await
+}
+
+fn script_exec(inside: &str, user: As, challenge: Option<&str>) -> Exec {
     let mut exec = match user {
         As::Root => Exec::new(As::Root, &[inside]),
         As::Learner => {

@@ -213,9 +213,17 @@ pub async fn import(
     drop(_write);
     tracing::info!(org.id = %org_id, track.slug = %track.slug, number, "track imported");
 
-    let (summary, _, _) = find(db, org_id, &track.slug)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("an imported track vanished"))?;
+    let summary = TrackSummary {
+        id: track_id,
+        slug: track.slug.clone(),
+        title: track.title.clone(),
+        description: track.description.clone(),
+        version: track.version.clone(),
+        number,
+        challenges: track.challenges.len(),
+        achievement_id,
+        updated_at: now,
+    };
     Ok(Imported {
         track: summary,
         change: if number == 1 {

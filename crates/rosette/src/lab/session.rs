@@ -18,9 +18,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use base64::Engine;
-use labs::runner::script_exec;
+use labs::runner::{fail_lines, run_script};
 use labs::sandbox::linux::Namespaces;
-use labs::sandbox::{As, Limits, Network, Outcome, Sandbox, Sandboxes, Spec, TRACK_DIR};
+use labs::sandbox::{As, Limits, Network, Outcome, Sandbox, Sandboxes, Spec};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
@@ -359,7 +359,7 @@ pub async fn start(
             sandbox.as_ref(),
             &script,
             As::Root,
-            &manifest.challenges[0].slug,
+            Some(&manifest.challenges[0].slug),
         )
         .await;
         if !outcome.as_ref().is_ok_and(Outcome::succeeded) {
@@ -446,7 +446,7 @@ pub async fn check(state: &AppState, caller: &Caller, id: &str) -> Result<CheckR
         live.sandbox.as_ref(),
         &challenge.scripts.check,
         As::Root,
-        &challenge.slug,
+        Some(&challenge.slug),
     )
     .await
     .map_err(ApiError::internal)?;
@@ -462,11 +462,9 @@ pub async fn check(state: &AppState, caller: &Caller, id: &str) -> Result<CheckR
         });
     }
     save(state, &session, EventKind::LabCheckFailed, data).await?;
-    let fail = outcome
-        .output
-        .lines()
-        .filter_map(|l| l.strip_prefix("FAIL:"))
-        .map(|l| l.trim().to_owned())
+    let fail = fail_lines(&outcome.output)
+        .into_iter()
+        .map(str::to_owned)
         .collect();
     Ok(CheckResult {
         passed: false,
@@ -493,10 +491,16 @@ pub async fn skip(state: &AppState, caller: &Caller, id: &str) -> Result<Session
         sandbox,
         &challenge.scripts.solve,
         As::Learner,
-        &challenge.slug,
+        Some(&challenge.slug),
     )
     .await;
-    let checked = run(sandbox, &challenge.scripts.check, As::Root, &challenge.slug).await;
+    let checked = run(
+        sandbox,
+        &challenge.scripts.check,
+        As::Root,
+        Some(&challenge.slug),
+    )
+    .await;
     if !solved.as_ref().is_ok_and(Outcome::succeeded)
         || !checked.as_ref().is_ok_and(Outcome::succeeded)
     {
@@ -600,7 +604,7 @@ async fn advance(
     let challenge = session.manifest.challenges[index].clone();
     let sandbox = live.sandbox.as_ref();
     if let Some(cleanup) = &challenge.scripts.cleanup {
-        let _ = run(sandbox, cleanup, As::Root, &challenge.slug).await;
+        let _ = run(sandbox, cleanup, As::Root, Some(&challenge.slug)).await;
     }
     session.progress[index].passed_at = Some(now);
     session.progress[index].skipped = skipped;
@@ -615,7 +619,7 @@ async fn advance(
         let next = session.manifest.challenges[session.current].clone();
         session.progress[session.current].started_at = Some(now);
         if let Some(setup) = &next.scripts.setup {
-            let outcome = run(sandbox, setup, As::Root, &next.slug).await;
+            let outcome = run(sandbox, setup, As::Root, Some(&next.slug)).await;
             if !outcome.as_ref().is_ok_and(Outcome::succeeded) {
                 tracing::warn!(lab.session = %session.id, challenge = %next.slug,
                                "a challenge's setup failed");
@@ -628,7 +632,8 @@ async fn advance(
     // The last one: the award (or the one the learner holds, see `held_award`), then the
     // sandbox ends.
     let recipient = Email::parse(&session.learner_email).map_err(ApiError::internal)?;
-    if let Some(held) = held_award(state, session, &recipient, now).await? {
+    let current = current_awards(state, session, &recipient).await?;
+    if let Some(held) = still_held(&current, now) {
         finish_sandbox(state, live, session).await;
         session.status = "completed".into();
         session.award_id = Some(held.id.clone());
@@ -646,33 +651,25 @@ async fn advance(
         results: results(session),
     };
     let (award, _) = award::create(state, caller, new).await?;
-    let renewed = supersede(state, caller, session, &award).await?;
+    let renewed = supersede(state, caller, &current, &award).await?;
     finish_sandbox(state, live, session).await;
     session.status = "completed".into();
     session.award_id = Some(award.id.clone());
     let data = json!({"award_id": award.id, "track": session.track_slug, "renewed": renewed});
-    save(state, session, EventKind::LabTrackCompleted, data).await?;
-    state.lab_sessions().remove(&session.id);
-    Ok(())
+    save(state, session, EventKind::LabTrackCompleted, data).await
 }
 
 /// How long before its end an award counts as expiring, so that taking its track again
 /// renews it.
 pub const RENEW_WITHIN_DAYS: i64 = 30;
 
-/// The learner's current award of the track's achievement, when it is neither revoked nor
-/// expiring within [`RENEW_WITHIN_DAYS`]: finishing the track again then awards nothing new.
-async fn held_award(
-    state: &AppState,
-    session: &Stored,
-    email: &Email,
-    now: i64,
-) -> Result<Option<award::Award>, ApiError> {
+/// Of the learner's current awards of the track's achievement, one that is not expiring
+/// within [`RENEW_WITHIN_DAYS`] at `now`: finishing the track again then awards nothing new.
+fn still_held(current: &[award::Award], now: i64) -> Option<&award::Award> {
     let renew_from = now + RENEW_WITHIN_DAYS * 24 * 3_600_000;
-    let held = current_awards(state, session, email).await?;
-    Ok(held
-        .into_iter()
-        .find(|a| a.valid_until.is_none_or(|until| until > renew_from)))
+    current
+        .iter()
+        .find(|a| a.valid_until.is_none_or(|until| until > renew_from))
 }
 
 /// The learner's awards of the track's achievement that are neither revoked nor expired.
@@ -695,20 +692,15 @@ async fn current_awards(
         .collect())
 }
 
-/// After a renewal, revokes the learner's other awards of the achievement that are still
+/// After a renewal, revokes the learner's other awards of the achievement that were still
 /// valid (expiring ones), so one credential says they hold it; returns whether there were any.
 async fn supersede(
     state: &AppState,
     caller: &Caller,
-    session: &Stored,
+    current: &[award::Award],
     renewal: &award::Award,
 ) -> Result<bool, ApiError> {
-    let email = Email::parse(&renewal.recipient_email).map_err(ApiError::internal)?;
-    let older: Vec<_> = current_awards(state, session, &email)
-        .await?
-        .into_iter()
-        .filter(|a| a.id != renewal.id)
-        .collect();
+    let older: Vec<_> = current.iter().filter(|a| a.id != renewal.id).collect();
     for old in &older {
         let reason = format!("Renewed: superseded by award {}", renewal.id);
         award::revoke(state, caller, &old.id, &reason).await?;
@@ -774,7 +766,7 @@ fn results(session: &Stored) -> Vec<AwardResult> {
 async fn finish_sandbox(state: &AppState, live: &Live, session: &Stored) {
     let sandbox = live.sandbox.as_ref();
     if let Some(cleanup) = &session.manifest.cleanup {
-        let _ = run(sandbox, cleanup, As::Root, "").await;
+        let _ = run(sandbox, cleanup, As::Root, None).await;
     }
     let _ = sandbox.destroy().await;
     state.lab_sessions().remove(&session.id);
@@ -813,15 +805,14 @@ async fn save(
     Ok(())
 }
 
+/// Runs a track script (a path from the manifest) in a session's sandbox.
 async fn run(
     sandbox: &dyn Sandbox,
     script: &str,
     user: As,
-    challenge: &str,
+    challenge: Option<&str>,
 ) -> Result<Outcome, labs::sandbox::SandboxError> {
-    let inside = Path::new(TRACK_DIR).join(script).display().to_string();
-    let challenge = (!challenge.is_empty()).then_some(challenge);
-    sandbox.exec(&script_exec(&inside, user, challenge)).await
+    run_script(sandbox, Path::new(script), user, challenge).await
 }
 
 /// Writes a version's files (JSON: path to base64) into `dir`, once: into a folder of its
