@@ -48,6 +48,8 @@ if ! cmp -s ../shared/interop/package-lock.json "$interop/package-lock.json" \
   (cd "$interop" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 export ROSETTE_INTEROP_DIR="$interop"
+# The terminal's vendored xterm.js must be what the lockfile names.
+scripts/vendor-assets.sh --check
 export STANDARDS="$standards"
 
 cargo test --workspace --all-targets "$@"

@@ -398,3 +398,132 @@ fn processes_in(namespace: &str) -> Vec<String> {
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect()
 }
+
+/// Reads a terminal's output until it contains `wanted`, for at most ten seconds.
+async fn read_until(
+    output: &mut (dyn tokio::io::AsyncRead + Send + Unpin),
+    seen: &mut String,
+    wanted: &str,
+) {
+    use tokio::io::AsyncReadExt;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut buffer = [0_u8; 4096];
+    while !seen.contains(wanted) {
+        let read = tokio::time::timeout_at(deadline, output.read(&mut buffer)).await;
+        let n = match read {
+            Ok(Ok(n)) if n > 0 => n,
+            other => panic!("no {wanted:?} on the terminal ({other:?}); it showed {seen:?}"),
+        };
+        seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
+    }
+}
+
+#[tokio::test]
+async fn a_terminal_is_the_learners_login_shell_and_follows_its_window() {
+    use labs::sandbox::WindowSize;
+    use tokio::io::AsyncWriteExt;
+    let lab = Lab::default().await;
+    let size = WindowSize {
+        rows: 30,
+        cols: 100,
+    };
+    let mut terminal = lab.sandbox.terminal(As::Learner, size).await.unwrap();
+    let mut seen = String::new();
+    let typed = b"echo \"$(id -un):$(id -u):$PWD:$(stty size):$((6 * 7))\"\n";
+    terminal.input.write_all(typed).await.unwrap();
+    read_until(
+        terminal.output.as_mut(),
+        &mut seen,
+        "learner:1000:/home/learner:30 100:42",
+    )
+    .await;
+    assert!(
+        !seen.contains("/tmp/labs-test"),
+        "a host path shows: {seen}"
+    );
+
+    terminal.input.resize(WindowSize::clamped(40, 120)).unwrap();
+    seen.clear();
+    let typed = b"echo \"size=$(stty size)\"; touch done.txt\n";
+    terminal.input.write_all(typed).await.unwrap();
+    read_until(terminal.output.as_mut(), &mut seen, "size=40 120").await;
+    // What the learner does in the terminal is what checks see.
+    assert_ok(&lab.sh(As::Root, "test -f /home/learner/done.txt").await);
+
+    // A program left running in the terminal ends with it.
+    let namespace = lab.sh(As::Learner, "readlink /proc/self/ns/pid").await;
+    let namespace = namespace.output.trim().to_owned();
+    terminal.input.write_all(b"sleep 300\n").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let running = |list: &[String]| {
+        list.iter().any(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.starts_with(concat!("sleep", "\0", "300")))
+        })
+    };
+    assert!(running(&processes_in(&namespace)), "sleep did not start");
+    let mut output = terminal.output;
+    drop(terminal.input);
+    let mut rest = Vec::new();
+    let drained = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::io::AsyncReadExt::read_to_end(&mut output, &mut rest),
+    )
+    .await;
+    assert!(drained.is_ok(), "the terminal's output never ended");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !running(&processes_in(&namespace)),
+        "sleep outlived its terminal"
+    );
+    lab.end().await;
+}
+
+#[tokio::test]
+async fn a_shell_that_exits_ends_its_terminal_and_another_can_open() {
+    use tokio::io::AsyncWriteExt;
+    let lab = Lab::default().await;
+    let size = labs::sandbox::WindowSize::DEFAULT;
+    let mut first = lab.sandbox.terminal(As::Learner, size).await.unwrap();
+    first
+        .input
+        .write_all(b"echo one > one.txt; exit\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    let drained = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::io::AsyncReadExt::read_to_end(&mut first.output, &mut rest),
+    )
+    .await;
+    assert!(drained.is_ok(), "the terminal's output never ended");
+    let mut second = lab.sandbox.terminal(As::Learner, size).await.unwrap();
+    let mut seen = String::new();
+    second.input.write_all(b"cat one.txt\n").await.unwrap();
+    read_until(second.output.as_mut(), &mut seen, "\rone\r\n").await;
+    lab.sandbox.destroy().await.unwrap();
+    assert!(lab.sandbox.terminal(As::Learner, size).await.is_err());
+    let _ = std::fs::remove_dir_all(&lab.state);
+}
+
+#[tokio::test]
+async fn a_state_folder_its_users_cannot_reach_is_refused_with_the_reason() {
+    use std::os::unix::fs::PermissionsExt;
+    let closed = fresh_dir("closed");
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let spec = Spec {
+        state_dir: closed.join("state"),
+        track_dir: track(),
+        limits: Limits::default(),
+        network: Network::None,
+        hostname: "lab".into(),
+    };
+    let sandboxes = Namespaces::detect().expect("this machine can make sandboxes");
+    let error = sandboxes.create(&spec).await.err().expect("refused");
+    let message = error.to_string();
+    assert!(
+        message.contains(&closed.display().to_string()) && message.contains("chmod o+x"),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(closed);
+}

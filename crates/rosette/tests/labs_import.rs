@@ -3,8 +3,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
+use common::labs::{copy_of, count, shipped};
 use common::{TestApp, TestOrg};
 use labs::track::Track;
 use rosette::auth::Role;
@@ -17,32 +16,6 @@ on_both_engines!(
     imports_that_cannot_be_made_store_nothing,
 );
 
-fn shipped(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tracks")
-        .join(name)
-}
-
-/// A copy of a shipped track that a test may change.
-fn copy_of(name: &str, app: &TestApp) -> PathBuf {
-    let to = app.data_dir.join("tracks").join(name);
-    copy(&shipped(name), &to);
-    to
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 async fn with_issuer(app: &TestApp) -> (TestOrg, String) {
     let org = app.org_with_token(Role::Admin).await;
     let body = json!({"name": "Acme Academy", "url": "https://academy.example.org",
@@ -53,16 +26,6 @@ async fn with_issuer(app: &TestApp) -> (TestOrg, String) {
     (org, id)
 }
 
-async fn count(app: &TestApp, table: &str, org_id: &str) -> i64 {
-    use sqlx::Row;
-    let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE org_id = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(org_id)
-        .fetch_one(&app.state.db().pool)
-        .await
-        .unwrap()
-        .get("n")
-}
 
 async fn a_track_is_imported_then_versioned_only_when_it_changes(app: TestApp) {
     let (org, _) = with_issuer(&app).await;

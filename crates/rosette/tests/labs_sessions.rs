@@ -6,6 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 
+use common::labs::{hello_track, org_with_hello_track, start_hello as start};
 use common::{TestApp, TestOrg};
 use rosette::auth::Role;
 use serde_json::{Value, json};
@@ -18,78 +19,9 @@ on_both_engines!(
     taking_a_track_again_renews_only_an_expiring_award,
 );
 
-/// A track of two challenges: write a file (checked), then anything (skipped).
-fn track_dir(app: &TestApp) -> PathBuf {
-    hello_track(app, "hello-lab", "")
-}
-
-/// The hello track under another slug, with more lines for its inline achievement.
-fn hello_track(app: &TestApp, slug: &str, achievement_lines: &str) -> PathBuf {
-    let dir = app.data_dir.join(format!("src-{slug}"));
-    let write = |path: &str, text: &str| {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write(
-        "track.yaml",
-        &format!(
-            "slug: {slug}\ntitle: Hello lab\ndescription: Two small steps.\nversion: \"1.0\"\n\
-             skipping_allowed: true\ntime_limit: 2h\nidle_timeout: 10m\n\
-             achievement:\n  name: Hello Lab\n  description: Did it.\n  \
-             criteria: Finished the hello lab.\n{achievement_lines}"
-        ),
-    );
-    write(
-        "challenges/01-hello/assignment.md",
-        "---\ntitle: Say hello\n---\nWrite `hello` into `~/hello.txt`.\n",
-    );
-    write(
-        "challenges/01-hello/check",
-        "#!/bin/bash\ngrep -qx hello hello.txt 2>/dev/null || \
-         { echo 'FAIL: ~/hello.txt does not say hello yet.'; exit 1; }\n",
-    );
-    write(
-        "challenges/01-hello/solve",
-        "#!/bin/bash\necho hello > hello.txt\n",
-    );
-    write(
-        "challenges/02-bye/assignment.md",
-        "---\ntitle: Say goodbye\n---\nWrite `bye` into `~/bye.txt`.\n",
-    );
-    write(
-        "challenges/02-bye/check",
-        "#!/bin/bash\ngrep -qx bye bye.txt 2>/dev/null || { echo 'FAIL: no bye'; exit 1; }\n",
-    );
-    write(
-        "challenges/02-bye/solve",
-        "#!/bin/bash\necho bye > bye.txt\n",
-    );
-    dir
-}
-
-/// An organization with an issuer, an author's token and the imported track.
+/// An organization with an issuer, an author's token and the hello track as `hello-lab`.
 async fn setup(app: &TestApp) -> (TestOrg, String) {
-    let org = app.org_with_token(Role::Admin).await;
-    let body = json!({"name": "Acme Academy", "url": "https://academy.example.org",
-                      "email": "badges@academy.example.org"});
-    let (status, issuer) = app.post(&org.token, "/api/v1/issuers", body).await;
-    assert_eq!(status, 201, "{issuer}");
-    let track = labs::track::Track::load(&track_dir(app)).unwrap();
-    rosette::lab::import(app.state.db(), &org.id, &track, None)
-        .await
-        .unwrap();
-    let author = app.token_for(&org, Role::Author).await;
-    (org, author)
-}
-
-async fn start(app: &TestApp, token: &str) -> Value {
-    let body = json!({"learner": {"email": "ada@example.org", "name": "Ada Lovelace"}});
-    let (status, session) = app
-        .post(token, "/api/v1/tracks/hello-lab/sessions", body)
-        .await;
-    assert_eq!(status, 201, "{session}");
-    session
+    org_with_hello_track(app).await
 }
 
 async fn post(app: &TestApp, token: &str, session: &Value, action: &str) -> (u16, Value) {

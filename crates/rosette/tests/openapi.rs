@@ -32,6 +32,7 @@ const API_ROUTES: &[&str] = &[
     "POST /api/v1/awards/{id}/revoke",
     "POST /api/v1/verify",
     "GET /api/v1/tracks",
+    "POST /api/v1/tracks",
     "GET /api/v1/tracks/{slug}",
     "POST /api/v1/tracks/{slug}/sessions",
     "GET /api/v1/lab-sessions/{id}",
@@ -238,6 +239,7 @@ enum Body {
     Json(Value),
     Text(String, String),
     Form(Vec<u8>),
+    Bytes(String, Vec<u8>),
 }
 
 /// The bodies to send an operation: one per documented media type.
@@ -284,6 +286,9 @@ async fn body_for(
             Body::Text(media_type.to_owned(), text(&credential("jwt").await))
         }
         "multipart/form-data" => Body::Form(credential("svg").await),
+        "application/gzip" | "application/x-tar" => {
+            Body::Bytes(media_type.to_owned(), track_archive(media_type))
+        }
         other => panic!("{}: no test body for {other}", op.label()),
     }
 }
@@ -305,11 +310,35 @@ fn url(app: &TestApp, op: &Operation, ids: &Fixture) -> String {
     } else {
         &ids.award
     };
-    app.at(&op.path.replace("{id}", id).replace("{slug}", FIXTURE_TRACK))
+    let path = op.path.replace("{id}", id).replace("{slug}", FIXTURE_TRACK);
+    if op.label() == "POST /api/v1/tracks" {
+        // The operations before it made a second issuer: the upload names the fixture's.
+        return app.at(&format!("{path}?issuer={}", ids.issuer));
+    }
+    app.at(&path)
 }
 
 /// The shipped track the fixture imports.
 const FIXTURE_TRACK: &str = "linux-basics";
+/// The shipped track the upload sends: new to the fixture's organization the first time
+/// (201), unchanged the second (200).
+const UPLOADED_TRACK: &str = "git-essentials";
+
+/// The uploaded track's folder as a tar in one folder, gzip-compressed for `application/gzip`.
+fn track_archive(media_type: &str) -> Vec<u8> {
+    let tracks = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tracks");
+    let mut builder = tar::Builder::new(Vec::new());
+    builder
+        .append_dir_all(UPLOADED_TRACK, tracks.join(UPLOADED_TRACK))
+        .unwrap();
+    let tar = builder.into_inner().unwrap();
+    if media_type != "application/gzip" {
+        return tar;
+    }
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gzip, &tar).unwrap();
+    gzip.finish().unwrap()
+}
 
 /// Sends one request; the status, the media type and the body of the answer.
 async fn send(
@@ -334,6 +363,7 @@ async fn send(
         Body::None => request,
         Body::Json(value) => request.json(value),
         Body::Text(kind, text) => request.header("content-type", kind).body(text.clone()),
+        Body::Bytes(kind, bytes) => request.header("content-type", kind).body(bytes.clone()),
         Body::Form(bytes) => {
             let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name("badge.svg");
             request.multipart(reqwest::multipart::Form::new().part("file", part))

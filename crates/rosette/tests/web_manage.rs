@@ -895,3 +895,84 @@ async fn long_lists_come_in_pages_with_a_next_link(app: TestApp) {
     assert_eq!(rest.body.matches(">Details</a>").count(), 1);
     assert!(rest.body.contains("l1@example.org"));
 }
+
+on_both_engines!(analysts_read_the_labs_pages_but_neither_upload_nor_start_and_tenancy_holds);
+
+/// Imports a shipped track into the organization, as `rosette labs import` does.
+async fn imported_track(app: &TestApp, org_id: &str, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tracks")
+        .join(name);
+    let track = labs::track::Track::load(&dir).unwrap();
+    rosette::lab::import(app.state.db(), org_id, &track, None)
+        .await
+        .unwrap();
+}
+
+async fn analysts_read_the_labs_pages_but_neither_upload_nor_start_and_tenancy_holds(app: TestApp) {
+    let (owner, org) = owner_browser(&app).await;
+    issuer(&app, &owner, &org.id).await;
+    imported_track(&app, &org.id, "linux-basics").await;
+    let invited = owner
+        .submit(
+            "/manage/members",
+            "/manage/members",
+            &[("email", "ana@example.org"), ("role", "analyst")],
+        )
+        .await;
+    assert_eq!(invited.status, 303);
+    let analyst = Browser::new(&app);
+    assert_eq!(analyst.get(&emailed_link(&app).await).await.status, 303);
+
+    let list = analyst.get("/manage/labs").await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains("<a href=\"/manage/labs/linux-basics\">"));
+    assert!(!list.body.contains("id=\"upload-form\""));
+    assert!(
+        list.body
+            .contains("Authors, admins and owners can upload tracks.")
+    );
+    let page = analyst.get("/manage/labs/linux-basics").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Build a project folder"));
+    assert!(!page.body.contains("id=\"try-form\"") && !page.body.contains("id=\"start-form\""));
+
+    let csrf = page.csrf();
+    let form = Form::new().text("csrf", csrf.clone()).part(
+        "archive",
+        Part::bytes(b"not read".to_vec()).file_name("t.tgz"),
+    );
+    assert_problem(
+        &analyst.post_multipart("/manage/labs", form).await,
+        403,
+        "author role",
+    );
+    let tried = analyst
+        .post("/manage/labs/linux-basics/try", &[("csrf", csrf.as_str())])
+        .await;
+    assert_problem(&tried, 403, "author role");
+    let started = analyst
+        .post(
+            "/manage/labs/linux-basics/start",
+            &[("csrf", csrf.as_str()), ("email", "ada@example.org")],
+        )
+        .await;
+    assert_eq!(started.status, 403);
+
+    // Another organization's track is not found, and its list has only its own.
+    let other = app.org_with_token(Role::Admin).await;
+    let body = json!({"name": "Other", "url": "https://o.example", "email": "o@o.example"});
+    let (status, _) = app.post(&other.token, "/api/v1/issuers", body).await;
+    assert_eq!(status, 201);
+    imported_track(&app, &other.id, "git-essentials").await;
+    assert_eq!(owner.get("/manage/labs/git-essentials").await.status, 404);
+    let own = owner.get("/manage/labs").await;
+    assert!(own.body.contains("linux-basics") && !own.body.contains("git-essentials"));
+    let sessions = count(
+        &app,
+        "SELECT COUNT(*) FROM lab_sessions WHERE org_id = $1",
+        &org.id,
+    )
+    .await;
+    assert_eq!(sessions, 0);
+}

@@ -30,7 +30,7 @@ use tokio::process::{Child, Command};
 use super::cgroup::Cgroup;
 use super::{
     As, BoxFuture, Ending, Exec, HOME, LEARNER_UID, Limits, Network, Outcome, Sandbox,
-    SandboxError, Sandboxes, Spec, TRACK_DIR,
+    SandboxError, Sandboxes, Spec, TRACK_DIR, Terminal, TerminalInput, WindowSize,
 };
 
 /// The host id that the sandbox's root (id 0) is.
@@ -138,6 +138,7 @@ fn unique_name() -> String {
 
 async fn start(tools: &Tools, spec: &Spec) -> Result<Running, SandboxError> {
     let state = &spec.state_dir;
+    reachable(state)?;
     prepare_state(state, &spec.track_dir)?;
     let cgroup = Cgroup::create(&unique_name(), &spec.limits);
 
@@ -248,6 +249,28 @@ async fn start(tools: &Tools, spec: &Spec) -> Result<Running, SandboxError> {
         }
     }
     Ok(sandbox)
+}
+
+/// Checks that the sandbox's users, who are no user of the host, may pass through every
+/// folder above the state folder `state` to reach the home and the track in it.
+pub fn reachable(state: &Path) -> Result<(), SandboxError> {
+    use std::os::unix::fs::PermissionsExt;
+    let absolute =
+        std::path::absolute(state).map_err(SandboxError::io("cannot find the sandbox's folder"))?;
+    for folder in absolute.ancestors().skip(1) {
+        let Ok(metadata) = fs::metadata(folder) else {
+            continue;
+        };
+        if metadata.permissions().mode() & 0o001 == 0 {
+            return Err(SandboxError::Unavailable(format!(
+                "the sandboxes' users cannot pass through {} (mode {:o}): let others search \
+                 it (chmod o+x), or keep the data folder somewhere they can reach",
+                folder.display(),
+                metadata.permissions().mode() & 0o7777
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Makes the state folder: the learner's home, the track's files for the sandbox's root,
@@ -518,10 +541,6 @@ impl Running {
         if self.anchor.lock().await.is_none() {
             return Err(SandboxError::Ended);
         }
-        let (uid, user, home) = match exec.user {
-            As::Learner => (LEARNER_UID, "learner", HOME),
-            As::Root => (0, "root", "/root"),
-        };
         let n = self.outputs.fetch_add(1, Ordering::Relaxed);
         let output_path = self.state_dir.join("out").join(format!("{n}.log"));
         let output = fs::File::create(&output_path)
@@ -530,38 +549,8 @@ impl Running {
             .try_clone()
             .map_err(SandboxError::io("cannot share the command's output file"))?;
 
-        let mut command = Command::new(&self.tools.sh);
+        let mut command = self.command(exec.user, &exec.env, &exec.argv);
         command
-            .args(["-c", JOIN_AND_RUN, "sh"])
-            .env_clear()
-            .env("ROSETTE_CGROUP_PROCS", procs_list(self.cgroup.as_ref()))
-            .arg(&self.tools.prlimit)
-            .args(prlimit_args(&self.limits, self.cgroup.is_some()))
-            .arg(&self.tools.nsenter)
-            .arg(format!("--target={}", self.init_pid))
-            .args(["--user", "--mount", "--pid", "--net", "--ipc", "--uts"])
-            .arg(format!("--setuid={uid}"))
-            .arg(format!("--setgid={uid}"))
-            // The anchor's root and working folder: the sandbox's root and the home.
-            .args(["--root", "--wd"])
-            .args([
-                "--",
-                "/usr/bin/setpriv",
-                "--no-new-privs",
-                "--",
-                "/usr/bin/env",
-                "-i",
-            ])
-            .arg(format!("PATH={PATH}"))
-            .arg(format!("HOME={home}"))
-            .arg(format!("USER={user}"))
-            .arg(format!("LOGNAME={user}"))
-            .args(["LANG=C.UTF-8", "TERM=xterm-256color"]);
-        for (name, value) in &exec.env {
-            command.arg(format!("{name}={value}"));
-        }
-        command
-            .args(&exec.argv)
             .stdin(Stdio::null())
             .stdout(output)
             .stderr(stderr)
@@ -595,6 +584,77 @@ impl Running {
             output,
             truncated,
             duration,
+        })
+    }
+
+    /// The command that runs `argv` in the sandbox as `user`: it joins the control group,
+    /// takes the per-process limits, enters the anchor's namespaces as `user`, drops the
+    /// right to gain privileges, and starts from a clean environment.
+    fn command(&self, user: As, env: &[(String, String)], argv: &[String]) -> Command {
+        let (uid, user, home) = match user {
+            As::Learner => (LEARNER_UID, "learner", HOME),
+            As::Root => (0, "root", "/root"),
+        };
+        let mut command = Command::new(&self.tools.sh);
+        command
+            .args(["-c", JOIN_AND_RUN, "sh"])
+            .env_clear()
+            .env("ROSETTE_CGROUP_PROCS", procs_list(self.cgroup.as_ref()))
+            .arg(&self.tools.prlimit)
+            .args(prlimit_args(&self.limits, self.cgroup.is_some()))
+            .arg(&self.tools.nsenter)
+            .arg(format!("--target={}", self.init_pid))
+            .args(["--user", "--mount", "--pid", "--net", "--ipc", "--uts"])
+            .arg(format!("--setuid={uid}"))
+            .arg(format!("--setgid={uid}"))
+            // The anchor's root and working folder: the sandbox's root and the home.
+            .args(["--root", "--wd"])
+            .args([
+                "--",
+                "/usr/bin/setpriv",
+                "--no-new-privs",
+                "--",
+                "/usr/bin/env",
+                "-i",
+            ])
+            .arg(format!("PATH={PATH}"))
+            .arg(format!("HOME={home}"))
+            .arg(format!("USER={user}"))
+            .arg(format!("LOGNAME={user}"))
+            .args(["LANG=C.UTF-8", "TERM=xterm-256color"]);
+        for (name, value) in env {
+            command.arg(format!("{name}={value}"));
+        }
+        command.args(argv);
+        command
+    }
+
+    async fn open_terminal(&self, user: As, size: WindowSize) -> Result<Terminal, SandboxError> {
+        if self.anchor.lock().await.is_none() {
+            return Err(SandboxError::Ended);
+        }
+        let pty_error = |context: &'static str| {
+            let io = SandboxError::io(context);
+            move |e: pty_process::Error| io(std::io::Error::other(e))
+        };
+        let (pty, pts) = pty_process::open().map_err(pty_error("cannot open a pseudo-terminal"))?;
+        pty.resize(pty_process::Size::new(size.rows, size.cols))
+            .map_err(pty_error("cannot size the terminal"))?;
+        let shell = ["/bin/bash".to_owned(), "--login".to_owned()];
+        let mut command = self.command(user, &[], &shell);
+        command.kill_on_drop(true);
+        // The pseudo-terminal becomes the shell's controlling terminal in a session of its
+        // own, whose process group is killed with it.
+        let child = pty_process::Command::from(command)
+            .spawn(pts)
+            .map_err(pty_error("cannot start a shell in the sandbox"))?;
+        let (output, input) = pty.into_split();
+        Ok(Terminal {
+            output: Box::new(output),
+            input: Box::new(ShellInput {
+                pty: input,
+                shell: child,
+            }),
         })
     }
 
@@ -638,9 +698,94 @@ fn read_output(path: &Path, max: usize) -> (String, bool) {
     (String::from_utf8_lossy(&bytes).into_owned(), truncated)
 }
 
+/// A terminal's input, which owns its shell: dropping it kills the shell's process group.
+struct ShellInput {
+    pty: pty_process::OwnedWritePty,
+    shell: Child,
+}
+
+impl TerminalInput for ShellInput {
+    fn resize(&self, size: WindowSize) -> std::io::Result<()> {
+        self.pty
+            .resize(pty_process::Size::new(size.rows, size.cols))
+            .map_err(std::io::Error::other)
+    }
+}
+
+impl tokio::io::AsyncWrite for ShellInput {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.pty).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.pty).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.pty).poll_shutdown(cx)
+    }
+}
+
+impl Drop for ShellInput {
+    fn drop(&mut self) {
+        // The shell's programs are in process groups of their own (job control), all in the
+        // session the terminal's first process leads.
+        if let Some(session) = self.shell.id() {
+            kill_session(session);
+        }
+    }
+}
+
+/// Kills every process of the session `sid` (as this process's namespace numbers them).
+fn kill_session(sid: u32) {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // After the command's name in parentheses: state, parent, group, session.
+        let session = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(3))
+            .and_then(|s| s.parse::<u32>().ok());
+        if session == Some(sid)
+            && let Some(pid) = rustix::process::Pid::from_raw(pid)
+        {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
+    }
+}
+
 impl Sandbox for Running {
     fn exec<'a>(&'a self, exec: &'a Exec) -> BoxFuture<'a, Result<Outcome, SandboxError>> {
         Box::pin(self.run(exec))
+    }
+
+    fn terminal(
+        &self,
+        user: As,
+        size: WindowSize,
+    ) -> BoxFuture<'_, Result<Terminal, SandboxError>> {
+        Box::pin(self.open_terminal(user, size))
     }
 
     fn destroy(&self) -> BoxFuture<'_, Result<(), SandboxError>> {

@@ -193,10 +193,58 @@ impl SandboxError {
     }
 }
 
+/// A terminal's window size, in character cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowSize {
+    /// Lines.
+    pub rows: u16,
+    /// Columns.
+    pub cols: u16,
+}
+
+impl WindowSize {
+    /// The size a terminal starts with when its client has not said.
+    pub const DEFAULT: Self = Self { rows: 24, cols: 80 };
+
+    /// A size from a client, kept within 1–500 in each direction.
+    pub fn clamped(rows: u16, cols: u16) -> Self {
+        Self {
+            rows: rows.clamp(1, 500),
+            cols: cols.clamp(1, 500),
+        }
+    }
+}
+
+/// The keyboard side of a [`Terminal`]: what is written reaches the shell as typed input.
+pub trait TerminalInput: tokio::io::AsyncWrite + Send + Unpin {
+    /// Tells the shell its window has a new size (the programs in it get `SIGWINCH`).
+    fn resize(&self, size: WindowSize) -> std::io::Result<()>;
+}
+
+/// An interactive login shell in a sandbox, on a pseudo-terminal. Its output ends when the
+/// shell and everything it left on the terminal have gone; dropping the input ends the shell.
+pub struct Terminal {
+    /// What the shell and its programs write to the terminal.
+    pub output: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
+    /// Input and window size.
+    pub input: Box<dyn TerminalInput>,
+}
+
+impl std::fmt::Debug for Terminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Terminal(..)")
+    }
+}
+
 /// One running sandbox.
 pub trait Sandbox: Send + Sync {
     /// Runs a command to its end (or its timeout).
     fn exec<'a>(&'a self, exec: &'a Exec) -> BoxFuture<'a, Result<Outcome, SandboxError>>;
+
+    /// Opens a login shell as `user` on a new terminal of `size`. It has no timeout of its
+    /// own: it lasts until it exits, its input is dropped, or the sandbox ends.
+    fn terminal(&self, user: As, size: WindowSize)
+    -> BoxFuture<'_, Result<Terminal, SandboxError>>;
 
     /// Ends the sandbox: every process in it is killed and its limits are released. Its
     /// state folder stays for the caller to remove or keep.

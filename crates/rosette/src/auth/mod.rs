@@ -73,6 +73,8 @@ pub enum Actor {
     Token(String),
     /// A signed-in person, by user id.
     User(String),
+    /// A lab session, by id: its learner finished the track.
+    LabSession(String),
 }
 
 /// The authenticated caller of a request.

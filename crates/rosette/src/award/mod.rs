@@ -418,6 +418,7 @@ fn actor(caller: &Caller) -> Value {
     match &caller.actor {
         Actor::Token(id) => json!({"token_id": id}),
         Actor::User(id) => json!({"user_id": id}),
+        Actor::LabSession(id) => json!({"lab_session_id": id}),
     }
 }
 

@@ -12,7 +12,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use badges::resolve::{ResolveError, Resolver, without_fragment};
@@ -148,13 +148,8 @@ pub async fn report_at(
 
 /// The bytes to verify, by content type: JSON, a JWT as text, or a multipart `file` field.
 async fn read_input(state: &AppState, request: Request) -> Result<Vec<u8>, ApiError> {
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let media_type = crate::http::media_type(request.headers());
+    let essence = media_type.as_str();
     match essence {
         "multipart/form-data" => {
             let fields = read_form(state, request).await?;

@@ -210,6 +210,12 @@ fn write_marker(dir: &Path, public_url: &str, seeded: bool) -> anyhow::Result<()
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Whether this server can run lab sessions, or why not.
+fn labs_here(state: &AppState) -> Result<(), labs::sandbox::SandboxError> {
+    labs::sandbox::linux::Namespaces::detect()?;
+    labs::sandbox::linux::reachable(&state.settings().data_dir.join("labs").join("sessions"))
+}
+
 /// Writes the shipped lab tracks into `dir`, replacing what an earlier start wrote, and
 /// returns each track's folder.
 fn write_tracks(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -364,9 +370,24 @@ impl Welcome {
         if !tracks.is_empty() {
             let _ = writeln!(
                 out,
-                "\n  Hands-on labs: {} tracks, imported ({url}/api/v1/tracks) and written to \
-                 {};\n  test one in real sandboxes (as root) with",
-                tracks.len(),
+                "\n  Hands-on labs: {} tracks at {url}/manage/labs",
+                tracks.len()
+            );
+            match labs_here(state) {
+                Ok(()) => {
+                    let _ = writeln!(
+                        out,
+                        "    open one and press Try this track: a terminal in a sandbox, the \
+                         assignment beside it,\n    Check until the badge is yours"
+                    );
+                }
+                Err(why) => {
+                    let _ = writeln!(out, "    sessions cannot run here: {why}");
+                }
+            }
+            let _ = writeln!(
+                out,
+                "    written to {}; test one in real sandboxes (as root) with",
                 dir.join("tracks").display()
             );
             for track in tracks {

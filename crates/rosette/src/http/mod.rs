@@ -137,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::routes())
         .merge(crate::issuer::routes())
         .merge(crate::lab::routes())
+        .merge(crate::lab::learner_routes())
         .merge(crate::achievement::routes())
         .merge(crate::award::routes())
         .merge(crate::openapi::routes(state.public_url()))
@@ -168,12 +169,34 @@ pub fn router(state: AppState) -> Router {
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
-                        path = %request.uri().path(),
+                        path = %loggable_path(request.uri().path()),
                         request.id = %id,
                     )
                 }),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// A request's media type, lowercased, without its parameters (`; charset=…`); empty when
+/// it has none.
+pub fn media_type(headers: &axum::http::HeaderMap) -> String {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default();
+    essence.trim().to_ascii_lowercase()
+}
+
+/// The paths whose last segment is a secret (sign-in links, learner links).
+const SECRET_PATHS: [&str; 2] = ["/login/link/", crate::lab::session::JOIN_PATH];
+
+/// A request path as logs may show it: the secrets of links replaced by `…`.
+pub fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match SECRET_PATHS.iter().find(|prefix| path.starts_with(*prefix)) {
+        Some(prefix) => format!("{prefix}…").into(),
+        None => path.into(),
+    }
 }
 
 async fn not_found() -> ApiError {
@@ -256,5 +279,17 @@ impl Checks {
         } else {
             Err(ApiError::invalid(self.errors))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_path;
+
+    #[test]
+    fn link_secrets_never_reach_the_logs() {
+        assert_eq!(loggable_path("/login/link/rsl_abc"), "/login/link/…");
+        assert_eq!(loggable_path("/lab/join/lab_abc"), "/lab/join/…");
+        assert_eq!(loggable_path("/lab/sessions/abc"), "/lab/sessions/abc");
     }
 }

@@ -5,10 +5,14 @@
 //! the achievement it awards (an existing one by id, or one made from the track's inline
 //! description and kept in step with it on later imports), and stores the track's files and
 //! what was read from them as a new version, unless nothing changed since the last. Sessions
-//! start on the latest version and stay on theirs.
+//! start on the latest version and stay on theirs. A track may also arrive as one archive,
+//! over the API or from the web interface ([`archive`]), and is imported the same way.
 
 mod api;
+pub mod archive;
+mod learner;
 pub mod session;
+mod terminal;
 
 use std::collections::BTreeMap;
 
@@ -23,6 +27,7 @@ use crate::db::{Db, hex, new_id, now_ms};
 use crate::issuer;
 
 pub use api::{TrackApi, routes};
+pub use learner::routes as learner_routes;
 
 /// A track as listed: its latest version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -361,7 +366,7 @@ async fn choose_issuer(db: &Db, org_id: &str, named: Option<&str>) -> Result<Str
         )),
         several => Err(ImportError::Invalid(format!(
             "the organization has {} issuers; name the one that awards the track's achievement \
-             (--issuer ID)",
+             (--issuer ID on the command line, ?issuer=ID in an upload)",
             several.len()
         ))),
     }

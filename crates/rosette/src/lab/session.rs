@@ -15,17 +15,19 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use base64::Engine;
 use labs::runner::{fail_lines, run_script};
 use labs::sandbox::linux::Namespaces;
-use labs::sandbox::{As, Limits, Network, Outcome, Sandbox, Sandboxes, Spec};
+use labs::sandbox::{As, Limits, Network, Outcome, Sandbox, Sandboxes, Spec, WindowSize};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::Row;
 
-use crate::auth::Caller;
+use super::terminal::Hub;
+use crate::auth::{Actor, Caller, Role, new_secret, secret_hash};
 use crate::award::{self, AwardResult, EvidenceItem, NewAward};
 use crate::db::{new_id, now_ms};
 use crate::event::{self, EventKind};
@@ -45,10 +47,13 @@ impl std::fmt::Debug for Registry {
     }
 }
 
-/// A running session's sandbox; one operation at a time.
+/// A running session's sandbox (one script at a time) and its terminal.
 struct Live {
     sandbox: Box<dyn Sandbox>,
     busy: tokio::sync::Mutex<()>,
+    terminal: tokio::sync::Mutex<Option<Arc<Hub>>>,
+    /// When terminal input last reached the database as activity (Unix ms).
+    activity_stored: AtomicI64,
 }
 
 impl Registry {
@@ -146,8 +151,13 @@ pub struct SessionView {
     /// When an active session reaches the track's time limit and ends (RFC 3339), if the
     /// track has one.
     pub ends_at: Option<String>,
-    /// How long an active session may go without a check or skip before it ends, in seconds.
+    /// How long an active session may go without a check, a skip or typing in its terminal
+    /// before it ends, in seconds.
     pub idle_timeout_seconds: u64,
+    /// The learner's link to the session's page and terminal, in the answer that starts the
+    /// session only (it holds a secret that is not stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learner_url: Option<String>,
 }
 
 /// One challenge of a session.
@@ -262,6 +272,7 @@ impl Stored {
                 .and_then(chrono::DateTime::from_timestamp_millis)
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             idle_timeout_seconds: self.manifest.idle_timeout_seconds,
+            learner_url: None,
         }
     }
 
@@ -344,7 +355,12 @@ pub async fn start(
         Ok(sandbox) => sandbox,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&spec.state_dir);
-            return Err(ApiError::internal(e));
+            return Err(match e {
+                labs::sandbox::SandboxError::Unavailable(why) => {
+                    ApiError::unavailable(format!("labs are not available on this server: {why}"))
+                }
+                e => ApiError::internal(e),
+            });
         }
     };
     let mut progress = vec![ChallengeProgress::default(); manifest.challenges.len()];
@@ -372,12 +388,14 @@ pub async fn start(
     }
 
     let progress_json = serde_json::to_string(&progress).map_err(ApiError::internal)?;
+    let access = new_secret(ACCESS_PREFIX);
     let _write = state.db().write_lock().await;
     let mut tx = state.db().pool.begin().await?;
     sqlx::query(
         "INSERT INTO lab_sessions (id, org_id, track_id, version_id, learner_email, \
          learner_name, status, current_challenge, progress, runner, started_at, \
-         last_activity_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7, $8, $9, $9)",
+         last_activity_at, access_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'active', 0, $7, $8, $9, $9, $10)",
     )
     .bind(&id)
     .bind(org_id)
@@ -388,6 +406,7 @@ pub async fn start(
     .bind(&progress_json)
     .bind(runner(state))
     .bind(now)
+    .bind(secret_hash(&access))
     .execute(&mut *tx)
     .await?;
     let data = json!({"track": slug, "version_id": version_id});
@@ -397,10 +416,110 @@ pub async fn start(
     let live = Arc::new(Live {
         sandbox,
         busy: tokio::sync::Mutex::new(()),
+        terminal: tokio::sync::Mutex::new(None),
+        // The first keystroke is stored at once; later ones at most every 30 seconds.
+        activity_stored: AtomicI64::new(0),
     });
     state.lab_sessions().insert(&id, live);
     tracing::info!(lab.session = %id, track.slug = %slug, "lab session started");
-    Ok(load(state, org_id, &id).await?.view())
+    let mut view = load(state, org_id, &id).await?.view();
+    view.learner_url = Some(format!("{}{JOIN_PATH}{access}", state.public_url()));
+    Ok(view)
+}
+
+/// The start of every learner link's secret.
+pub const ACCESS_PREFIX: &str = "lab_";
+/// Where learner links point; the secret follows.
+pub const JOIN_PATH: &str = "/lab/join/";
+/// How often, at most, typing in a terminal is stored as the session's activity.
+const ACTIVITY_EVERY_MS: i64 = 30_000;
+
+/// The organization and id of the session a learner link's secret opens, if any.
+pub async fn by_access(
+    state: &AppState,
+    secret: &str,
+) -> Result<Option<(String, String)>, ApiError> {
+    if !secret.starts_with(ACCESS_PREFIX) {
+        return Ok(None);
+    }
+    let row = sqlx::query("SELECT org_id, id FROM lab_sessions WHERE access_hash = $1")
+        .bind(secret_hash(secret))
+        .fetch_optional(&state.db().pool)
+        .await?;
+    Ok(row.map(|row| (row.get("org_id"), row.get("id"))))
+}
+
+/// The caller a learner acts as on their own session: the session itself, with the right to
+/// check, skip and end it and to be awarded at its end.
+pub fn learner_caller(org_id: &str, id: &str) -> Caller {
+    Caller {
+        org_id: org_id.to_owned(),
+        role: Role::Author,
+        actor: Actor::LabSession(id.to_owned()),
+    }
+}
+
+/// The track's title for a session's page.
+pub async fn track_title(state: &AppState, org_id: &str, id: &str) -> Result<String, ApiError> {
+    let row = sqlx::query(
+        "SELECT v.title FROM lab_sessions s JOIN track_versions v ON v.id = s.version_id \
+         WHERE s.org_id = $1 AND s.id = $2",
+    )
+    .bind(org_id)
+    .bind(id)
+    .fetch_optional(&state.db().pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("lab session"))?;
+    Ok(row.get("title"))
+}
+
+/// The session's terminal: the shell already open, or a new one of `size`.
+pub(crate) async fn terminal(
+    state: &AppState,
+    org_id: &str,
+    id: &str,
+    size: WindowSize,
+) -> Result<Arc<Hub>, ApiError> {
+    let session = load(state, org_id, id).await?;
+    let live = live(state, &session).await?;
+    let mut terminal = live.terminal.lock().await;
+    if let Some(hub) = terminal.as_ref().filter(|hub| !hub.ended()) {
+        return Ok(hub.clone());
+    }
+    let hub = Hub::open(live.sandbox.as_ref(), size)
+        .await
+        .map_err(ApiError::internal)?;
+    *terminal = Some(hub.clone());
+    Ok(hub)
+}
+
+/// Records that the learner typed in the session's terminal, so that it is not idle; stored
+/// at most every [`ACTIVITY_EVERY_MS`].
+pub(crate) async fn touch(state: &AppState, org_id: &str, id: &str) -> Result<(), ApiError> {
+    let Some(live) = state.lab_sessions().get(id) else {
+        return Ok(());
+    };
+    let now = now_ms();
+    let stored = live.activity_stored.load(Ordering::Relaxed);
+    if now - stored < ACTIVITY_EVERY_MS
+        || live
+            .activity_stored
+            .compare_exchange(stored, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+    {
+        return Ok(());
+    }
+    let _write = state.db().write_lock().await;
+    sqlx::query(
+        "UPDATE lab_sessions SET last_activity_at = $1 \
+         WHERE org_id = $2 AND id = $3 AND status = 'active'",
+    )
+    .bind(now)
+    .bind(org_id)
+    .bind(id)
+    .execute(&state.db().pool)
+    .await?;
+    Ok(())
 }
 
 /// Reads a session of the organization.

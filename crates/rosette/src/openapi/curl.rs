@@ -86,6 +86,8 @@ fn body_flags(doc: &Value, content_type: &str, schema: &Value) -> String {
     }
     let file = if content_type.ends_with("json") {
         "credential.json"
+    } else if content_type.contains("gzip") || content_type.contains("tar") {
+        "track.tgz"
     } else {
         "credential.jwt"
     };

@@ -25,7 +25,7 @@ use super::PageError;
 use super::form::{Fields, Problems, capitalized};
 use super::session::{Protected, SignedIn};
 use super::templates::render;
-use crate::auth::{Actor, Caller, Role, new_secret};
+use crate::auth::{Role, new_secret};
 use crate::award::{self, Award, AwardFilter, AwardStatus, EvidenceItem, NewAward};
 use crate::db::now_ms;
 use crate::http::{ApiError, AppState};
@@ -173,7 +173,7 @@ pub async fn create_award(
         Ok(new) => new,
         Err(errors) => return invalid(&state, &signed_in, &form, &errors).await,
     };
-    match award::create(&state, &caller(&signed_in), new).await {
+    match award::create(&state, &signed_in.caller(), new).await {
         Ok((award, created)) => {
             let notice = if created { "issued" } else { "repeated" };
             Ok(
@@ -223,7 +223,7 @@ pub async fn revoke_award(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    match award::revoke(&state, &caller(&signed_in), &id, &reason).await {
+    match award::revoke(&state, &signed_in.caller(), &id, &reason).await {
         Ok(revoked) => Ok(
             Redirect::to(&format!("/manage/awards/{}?notice=revoked", revoked.id)).into_response(),
         ),
@@ -390,15 +390,6 @@ fn idempotency_key(text: &str) -> Result<String, PageError> {
 /// A fresh idempotency key for a form.
 fn new_key() -> String {
     new_secret("web_")
-}
-
-/// The signed-in person as the award service's caller.
-fn caller(signed_in: &SignedIn) -> Caller {
-    Caller {
-        org_id: signed_in.org_id.clone(),
-        role: signed_in.role,
-        actor: Actor::User(signed_in.user_id.clone()),
-    }
 }
 
 /// The award service's other errors as pages (a server error was logged where it arose).

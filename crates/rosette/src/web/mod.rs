@@ -17,6 +17,7 @@ mod awards;
 mod error;
 mod form;
 mod issuers;
+mod labs;
 mod login;
 mod mail;
 mod members;
@@ -119,6 +120,15 @@ pub fn routes() -> Router<AppState> {
             get(tokens::list_tokens).post(tokens::create_token),
         )
         .route("/manage/tokens/{id}/revoke", post(tokens::revoke_token))
+        .route(
+            "/manage/labs",
+            get(labs::list_labs)
+                .post(labs::upload_track)
+                .layer(DefaultBodyLimit::max(labs::MAX_UPLOAD_BYTES)),
+        )
+        .route("/manage/labs/{slug}", get(labs::show_track))
+        .route("/manage/labs/{slug}/try", post(labs::try_track))
+        .route("/manage/labs/{slug}/start", post(labs::start_for_learner))
         .route("/manage/{*rest}", any(not_found_page))
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/designer.js", get(designer_script))
@@ -140,7 +150,7 @@ async fn designer_script() -> impl IntoResponse {
 }
 
 /// An embedded file with its type.
-fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+pub(crate) fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, content_type),
@@ -169,7 +179,7 @@ impl CookieSlot {
 }
 
 /// Security headers, error pages and cookie refreshes for every web response.
-async fn page_layer(mut request: Request, next: Next) -> Response {
+pub(crate) async fn page_layer(mut request: Request, next: Next) -> Response {
     let request_id = request
         .headers()
         .get("x-request-id")

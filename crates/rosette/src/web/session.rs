@@ -65,6 +65,15 @@ impl SignedIn {
         }
     }
 
+    /// The person as the services' caller.
+    pub fn caller(&self) -> crate::auth::Caller {
+        crate::auth::Caller {
+            org_id: self.org_id.clone(),
+            role: self.role,
+            actor: crate::auth::Actor::User(self.user_id.clone()),
+        }
+    }
+
     /// The context every page's layout needs, merged with the page's own.
     pub fn page(&self, active: &str, page: Value) -> Value {
         context! {

@@ -72,6 +72,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("members.html", include_str!("../../templates/members.html")),
     ("tokens.html", include_str!("../../templates/tokens.html")),
+    ("labs.html", include_str!("../../templates/labs.html")),
+    (
+        "labs_track.html",
+        include_str!("../../templates/labs_track.html"),
+    ),
     // The public pages (no sign-in), with their own layout.
     (
         "public_base.html",
@@ -104,6 +109,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "api_docs.html",
         include_str!("../../templates/api_docs.html"),
+    ),
+    (
+        "lab_session.html",
+        include_str!("../../templates/lab_session.html"),
     ),
 ];
 

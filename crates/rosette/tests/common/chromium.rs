@@ -5,6 +5,7 @@
 //! machine needs (`--no-sandbox` as root, no background networking on a closed network).
 //! A missing browser fails the test with the command that installs it: a browser test that
 //! skipped itself silently would prove nothing.
+#![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::path::PathBuf;
