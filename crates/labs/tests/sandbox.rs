@@ -429,14 +429,11 @@ async fn a_terminal_is_the_learners_login_shell_and_follows_its_window() {
     };
     let mut terminal = lab.sandbox.terminal(As::Learner, size).await.unwrap();
     let mut seen = String::new();
-    let typed = b"echo \"$(id -un):$(id -u):$PWD:$(stty size):$((6 * 7))\"\n";
+    let typed = b"echo \"$(id -un):$(id -u):$PWD:$(stty size):$(tty):$((6 * 7))\"\n";
     terminal.input.write_all(typed).await.unwrap();
-    read_until(
-        terminal.output.as_mut(),
-        &mut seen,
-        "learner:1000:/home/learner:30 100:42",
-    )
-    .await;
+    // The terminal is the sandbox's own: its name is a path inside.
+    let wanted = "learner:1000:/home/learner:30 100:/dev/pts/0:42";
+    read_until(terminal.output.as_mut(), &mut seen, wanted).await;
     assert!(
         !seen.contains("/tmp/labs-test"),
         "a host path shows: {seen}"

@@ -26,7 +26,6 @@ async fn with_issuer(app: &TestApp) -> (TestOrg, String) {
     (org, id)
 }
 
-
 async fn a_track_is_imported_then_versioned_only_when_it_changes(app: TestApp) {
     let (org, _) = with_issuer(&app).await;
     let db = app.state.db();

@@ -126,7 +126,6 @@ async fn upload(
     (status, media_type, body)
 }
 
-
 /// What the uploads left in the data folder: nothing, once each has answered.
 fn left_behind(app: &TestApp) -> Vec<PathBuf> {
     match std::fs::read_dir(app.data_dir.join("labs/uploads")) {

@@ -20,11 +20,15 @@
 //! so a server that stops, even killed, leaves no sandbox running.
 
 use std::fs;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use tokio::io::unix::AsyncFd;
 use tokio::process::{Child, Command};
 
 use super::cgroup::Cgroup;
@@ -65,6 +69,7 @@ struct Tools {
     nsenter: PathBuf,
     setpriv: PathBuf,
     prlimit: PathBuf,
+    setsid: PathBuf,
     sh: PathBuf,
 }
 
@@ -92,6 +97,7 @@ impl Namespaces {
             nsenter: find("nsenter", "util-linux")?,
             setpriv: find("setpriv", "util-linux")?,
             prlimit: find("prlimit", "util-linux")?,
+            setsid: find("setsid", "util-linux")?,
             sh: find("sh", "dash")?,
         };
         if !rustix::process::geteuid().is_root() {
@@ -633,28 +639,42 @@ impl Running {
         if self.anchor.lock().await.is_none() {
             return Err(SandboxError::Ended);
         }
-        let pty_error = |context: &'static str| {
-            let io = SandboxError::io(context);
-            move |e: pty_process::Error| io(std::io::Error::other(e))
-        };
-        let (pty, pts) = pty_process::open().map_err(pty_error("cannot open a pseudo-terminal"))?;
-        pty.resize(pty_process::Size::new(size.rows, size.cols))
-            .map_err(pty_error("cannot size the terminal"))?;
+        let (master, peer) = open_pty(self.init_pid, size)
+            .map_err(SandboxError::io("cannot open a terminal in the sandbox"))?;
         let shell = ["/bin/bash".to_owned(), "--login".to_owned()];
-        let mut command = self.command(user, &[], &shell);
-        command.kill_on_drop(true);
-        // The pseudo-terminal becomes the shell's controlling terminal in a session of its
-        // own, whose process group is killed with it.
-        let child = pty_process::Command::from(command)
-            .spawn(pts)
-            .map_err(pty_error("cannot start a shell in the sandbox"))?;
-        let (output, input) = pty.into_split();
+        // `setsid --ctty` first: a session of its own whose controlling terminal is the
+        // terminal, inherited by everything after it (`nsenter` forks into the sandbox).
+        let mut command = Command::new(&self.tools.setsid);
+        command.arg("--ctty");
+        let inner = self.command(user, &[], &shell);
+        command
+            .arg(inner.as_std().get_program())
+            .args(inner.as_std().get_args())
+            .env_clear()
+            .envs(inner.as_std().get_envs().filter_map(|(k, v)| Some((k, v?))));
+        let stdout = peer
+            .try_clone()
+            .map_err(SandboxError::io("cannot share the terminal"))?;
+        let stderr = peer
+            .try_clone()
+            .map_err(SandboxError::io("cannot share the terminal"))?;
+        command
+            .stdin(Stdio::from(peer))
+            .stdout(Stdio::from(stdout))
+            .stderr(Stdio::from(stderr))
+            .kill_on_drop(true);
+        let shell = command
+            .spawn()
+            .map_err(SandboxError::io("cannot start a shell in the sandbox"))?;
+        // `AsyncFd::new` is deprecated because a type whose descriptor can change under it
+        // would be unsound; an `OwnedFd` is one descriptor for its whole life. Its safe
+        // successor is an `unsafe fn`, which this crate forbids.
+        #[allow(deprecated)]
+        let master = AsyncFd::new(master).map_err(SandboxError::io("cannot watch the terminal"))?;
+        let master = std::sync::Arc::new(master);
         Ok(Terminal {
-            output: Box::new(output),
-            input: Box::new(ShellInput {
-                pty: input,
-                shell: child,
-            }),
+            output: Box::new(PtyOutput(master.clone())),
+            input: Box::new(ShellInput { master, shell }),
         })
     }
 
@@ -698,41 +718,103 @@ fn read_output(path: &Path, max: usize) -> (String, bool) {
     (String::from_utf8_lossy(&bytes).into_owned(), truncated)
 }
 
-/// A terminal's input, which owns its shell: dropping it kills the shell's process group.
+/// Opens a pseudo-terminal of the sandbox's own (bubblewrap's `/dev/pts`), so that inside,
+/// the shell's terminal is `/dev/pts/0` like any other: the server's end, non-blocking, and
+/// the shell's.
+fn open_pty(init_pid: u32, size: WindowSize) -> std::io::Result<(OwnedFd, OwnedFd)> {
+    use rustix::fs::OFlags;
+    use rustix::pty::OpenptFlags;
+    use std::os::unix::fs::OpenOptionsExt;
+    let ptmx = format!("/proc/{init_pid}/root/dev/pts/ptmx");
+    let master: OwnedFd = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags((OFlags::NOCTTY | OFlags::CLOEXEC).bits() as i32)
+        .open(ptmx)?
+        .into();
+    rustix::pty::unlockpt(&master)?;
+    let peer = rustix::pty::ioctl_tiocgptpeer(
+        &master,
+        OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC,
+    )?;
+    rustix::termios::tcsetwinsize(&peer, winsize(size))?;
+    rustix::fs::fcntl_setfl(&master, OFlags::NONBLOCK)?;
+    Ok((master, peer))
+}
+
+fn winsize(size: WindowSize) -> rustix::termios::Winsize {
+    rustix::termios::Winsize {
+        ws_row: size.rows,
+        ws_col: size.cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    }
+}
+
+/// The terminal's output, read from its server end.
+struct PtyOutput(std::sync::Arc<AsyncFd<OwnedFd>>);
+
+impl tokio::io::AsyncRead for PtyOutput {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        loop {
+            let mut ready = std::task::ready!(self.0.poll_read_ready(cx))?;
+            let unfilled = buf.initialize_unfilled();
+            match ready.try_io(|fd| Ok(rustix::io::read(fd.get_ref(), &mut *unfilled)?)) {
+                Ok(Ok(n)) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                // Every end of the shell's side has closed: the terminal is over.
+                Ok(Err(e)) if e.raw_os_error() == Some(rustix::io::Errno::IO.raw_os_error()) => {
+                    return Poll::Ready(Ok(()));
+                }
+                Ok(Err(e)) => return Poll::Ready(Err(e)),
+                Err(_would_block) => continue,
+            }
+        }
+    }
+}
+
+/// A terminal's input, which owns its shell: dropping it kills the shell's session.
 struct ShellInput {
-    pty: pty_process::OwnedWritePty,
+    master: std::sync::Arc<AsyncFd<OwnedFd>>,
     shell: Child,
 }
 
 impl TerminalInput for ShellInput {
     fn resize(&self, size: WindowSize) -> std::io::Result<()> {
-        self.pty
-            .resize(pty_process::Size::new(size.rows, size.cols))
-            .map_err(std::io::Error::other)
+        Ok(rustix::termios::tcsetwinsize(
+            self.master.get_ref(),
+            winsize(size),
+        )?)
     }
 }
 
 impl tokio::io::AsyncWrite for ShellInput {
     fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
         buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        std::pin::Pin::new(&mut self.pty).poll_write(cx, buf)
+    ) -> Poll<std::io::Result<usize>> {
+        loop {
+            let mut ready = std::task::ready!(self.master.poll_write_ready(cx))?;
+            match ready.try_io(|fd| Ok(rustix::io::write(fd.get_ref(), buf)?)) {
+                Ok(result) => return Poll::Ready(result),
+                Err(_would_block) => continue,
+            }
+        }
     }
 
-    fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.pty).poll_flush(cx)
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 
-    fn poll_shutdown(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.pty).poll_shutdown(cx)
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }
 
