@@ -256,6 +256,7 @@ async fn handle(state: &AppState, job: &Job) -> anyhow::Result<()> {
     match job.kind.as_str() {
         "email.award_issued" => crate::email::send_award_issued(state, job).await,
         crate::web::SIGN_IN_LINK_JOB => crate::web::send_sign_in_link(state, job).await,
+        crate::lab::invite::LAB_LINK_JOB => crate::lab::invite::send(state, job).await,
         other => anyhow::bail!("unknown job kind {other}"),
     }
 }

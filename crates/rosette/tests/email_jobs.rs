@@ -1,4 +1,5 @@
-//! Background jobs and email: a real SMTP server on loopback receives the award email; with no
+//! Background jobs and email: a real SMTP server on loopback receives the award email and a
+//! learner's lab link (in a real sandbox); with no
 //! SMTP server the message lands in the outbox; failures are retried with backoff; many
 //! workers share the queue without running a job twice. On both engines.
 
@@ -14,6 +15,7 @@ use rosette::jobs;
 use serde_json::json;
 
 on_both_engines_with_smtp!(the_award_email_reaches_a_real_smtp_server);
+on_both_engines_with_smtp!(a_learner_is_emailed_a_working_link_to_their_lab);
 on_both_engines!(
     without_smtp_the_email_lands_in_the_outbox,
     a_failing_job_is_retried_with_backoff_and_given_up_at_last,
@@ -292,4 +294,58 @@ async fn concurrent_workers_run_each_job_exactly_once(app: TestApp) {
         .unwrap()
         .count();
     assert_eq!(files, 12);
+}
+
+async fn a_learner_is_emailed_a_working_link_to_their_lab(app: TestApp, inbox: Inbox) {
+    let (_, author) = common::labs::org_with_hello_track(&app).await;
+    let start = |email_link: bool| {
+        let body = json!({"learner": {"email": "ada@example.org", "name": "Ada Lovelace"},
+                          "email_link": email_link});
+        app.post(&author, "/api/v1/tracks/hello-lab/sessions", body)
+    };
+    let (status, session) = start(true).await;
+    assert_eq!(status, 201, "{session}");
+    // A session whose link is not asked for, and one that ends before its email goes: no
+    // email for either.
+    let (status, quiet) = start(false).await;
+    assert_eq!(status, 201, "{quiet}");
+    let (status, ended) = start(true).await;
+    assert_eq!(status, 201, "{ended}");
+    let ended_id = ended["id"].as_str().unwrap();
+    let path = format!("/api/v1/lab-sessions/{ended_id}/end");
+    assert_eq!(app.post(&author, &path, json!({})).await.0, 200);
+    while jobs::run_next(&app.state).await.unwrap() > 0 {}
+
+    let link = session["learner_url"].as_str().unwrap().to_owned();
+    {
+        let inbox = inbox.lock().unwrap();
+        assert_eq!(inbox.len(), 1, "one email: {inbox:?}");
+        let (to, message) = &inbox[0];
+        assert_eq!(to, &["ada@example.org"]);
+        assert!(
+            message.contains("Subject: Your hands-on lab is ready: Hello lab"),
+            "{message}"
+        );
+        // The body is quoted-printable: long lines are folded with `=` at their ends.
+        let unfolded = message.replace("=\r\n", "").replace("=3D", "=");
+        assert!(unfolded.contains(&link), "{message}");
+    }
+    // The jobs table kept no readable link.
+    use sqlx::Row;
+    let payloads: Vec<String> = sqlx::query("SELECT payload FROM jobs")
+        .fetch_all(&app.state.db().pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get("payload"))
+        .collect();
+    let secret = link.rsplit('/').next().unwrap();
+    assert!(payloads.iter().all(|p| !p.contains(secret)));
+    let followed = app.client.get(&link).send().await.unwrap();
+    assert_eq!(followed.status(), 303);
+    for running in [&session, &quiet] {
+        let id = running["id"].as_str().unwrap();
+        let path = format!("/api/v1/lab-sessions/{id}/end");
+        assert_eq!(app.post(&author, &path, json!({})).await.0, 200);
+    }
 }

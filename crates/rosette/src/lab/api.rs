@@ -54,6 +54,10 @@ pub struct TrackApi;
 pub struct StartSessionRequest {
     /// Who takes the lab; the award at the end goes to this address.
     learner: Learner,
+    /// Whether to email the learner their link to the lab (`learner_url`); by default the
+    /// caller sends it or redirects the learner to it.
+    #[serde(default)]
+    email_link: bool,
 }
 
 /// The learner of a session.
@@ -105,7 +109,7 @@ async fn start_session(
         ),
         None => None,
     };
-    let view = session::start(&state, &caller, &slug, &email, name).await?;
+    let view = session::start(&state, &caller, &slug, &email, name, body.email_link).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 

@@ -10,6 +10,7 @@
 
 mod api;
 pub mod archive;
+pub mod invite;
 mod learner;
 pub mod session;
 mod terminal;

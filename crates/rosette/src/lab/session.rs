@@ -310,13 +310,15 @@ fn sessions_dir(state: &AppState) -> PathBuf {
     state.settings().data_dir.join("labs").join("sessions")
 }
 
-/// Starts a session of the organization's track `slug` for a learner.
+/// Starts a session of the organization's track `slug` for a learner; with `email_link`, the
+/// learner is emailed their link.
 pub async fn start(
     state: &AppState,
     caller: &Caller,
     slug: &str,
     email: &Email,
     name: Option<String>,
+    email_link: bool,
 ) -> Result<SessionView, ApiError> {
     let sandboxes = state.lab_sessions().sandboxes()?;
     let org_id = &caller.org_id;
@@ -411,6 +413,9 @@ pub async fn start(
     .await?;
     let data = json!({"track": slug, "version_id": version_id});
     event::append(&mut tx, org_id, EventKind::LabSessionStarted, &id, data).await?;
+    if email_link {
+        super::invite::queue(state, &mut tx, org_id, &id, &access).await?;
+    }
     tx.commit().await?;
     drop(_write);
     let live = Arc::new(Live {

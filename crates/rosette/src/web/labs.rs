@@ -125,6 +125,8 @@ struct SessionRow {
 struct Started {
     email: String,
     learner_url: Option<String>,
+    /// Whether the link was also emailed to the learner.
+    emailed: bool,
 }
 
 /// `GET /manage/labs`: the tracks, and the upload form for authors.
@@ -197,7 +199,7 @@ pub async fn try_track(
     let email = Email::parse(&signed_in.email).map_err(PageError::bad_request)?;
     let caller = signed_in.caller();
     let name = Some(signed_in.name.clone());
-    let view = session::start(&state, &caller, &slug, &email, name)
+    let view = session::start(&state, &caller, &slug, &email, name, false)
         .await
         .map_err(service_error)?;
     let to = view
@@ -215,6 +217,7 @@ pub async fn start_for_learner(
 ) -> Result<Response, PageError> {
     signed_in.require(Role::Author, "start lab sessions")?;
     let email_text = form.get("email").trim().to_owned();
+    let email_link = form.get("email_link") == "yes";
     let name_text = form.get("name").trim().to_owned();
     let mut problems = Vec::new();
     let email = Email::parse(&email_text)
@@ -229,6 +232,7 @@ pub async fn start_for_learner(
     let form_values = LearnerForm {
         email: email_text,
         name: name_text,
+        keep_link: !email_link,
     };
     let Some(email) = email.filter(|_| problems.is_empty()) else {
         let shown = TrackPage {
@@ -240,12 +244,13 @@ pub async fn start_for_learner(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
 
-    let view = session::start(&state, &signed_in.caller(), &slug, &email, name)
+    let view = session::start(&state, &signed_in.caller(), &slug, &email, name, email_link)
         .await
         .map_err(service_error)?;
     let started = Started {
         email: email.as_str().to_owned(),
         learner_url: view.learner_url,
+        emailed: email_link,
     };
     let shown = TrackPage {
         started: Some(started),
@@ -261,6 +266,8 @@ pub async fn start_for_learner(
 struct LearnerForm {
     email: String,
     name: String,
+    /// The "email the link" box was left unticked (it starts ticked).
+    keep_link: bool,
 }
 
 /// What a track's page shows beyond the track: a notice, the learner form's problems and
