@@ -212,8 +212,10 @@
     const left = Math.max(0, Math.round((Date.parse(session.ends_at) - Date.now()) / 1000));
     const minutes = Math.floor(left / 60);
     const seconds = String(left % 60).padStart(2, "0");
-    el.textContent = left > 0 ? `${minutes}:${seconds} left` : "Time is up";
-    el.classList.toggle("warning", left <= WARN_SECONDS);
+    const soon = left <= WARN_SECONDS;
+    el.textContent = left > 0 ? `${minutes}:${seconds} left${soon ? ": the lab ends soon" : ""}`
+      : "Time is up";
+    el.classList.toggle("warning", soon);
     el.title = left <= WARN_SECONDS
       ? "The lab ends soon: finish the current challenge and press Check."
       : "Time left before the lab ends";

@@ -115,6 +115,16 @@ fn smtp_transport(smtp: &SmtpSettings) -> anyhow::Result<AsyncSmtpTransport<Toki
     Ok(builder.build())
 }
 
+/// A learner's address with their name, when it makes a valid mailbox, else without.
+pub fn mailbox(email: &str, name: Option<&str>) -> anyhow::Result<Mailbox> {
+    Ok(match name {
+        Some(n) => format!("{n} <{email}>")
+            .parse()
+            .or_else(|_| email.parse())?,
+        None => email.parse()?,
+    })
+}
+
 /// The job `email.award_issued`: tells a learner about their new badge.
 pub async fn send_award_issued(state: &AppState, job: &Job) -> anyhow::Result<()> {
     let award_id = job.payload["award_id"]
@@ -154,12 +164,7 @@ pub async fn send_award_issued(state: &AppState, job: &Job) -> anyhow::Result<()
         escape(&issuer),
         escape(&achievement)
     );
-    let to: Mailbox = match &name {
-        Some(n) => format!("{n} <{email}>")
-            .parse()
-            .or_else(|_| email.parse())?,
-        None => email.parse()?,
-    };
+    let to = mailbox(&email, name.as_deref())?;
     let message = Message::builder()
         .from(state.mailer().from().clone())
         .to(to)

@@ -2,6 +2,7 @@
 //! in, finds the track and tries it, which opens the lab; there they type into the terminal,
 //! press Check and see what is missing, fix it, pass, reload the page and find the terminal
 //! as they left it, finish the track and find the badge, verified, on its public page.
+//! And a lab close to its time limit: the countdown warns, and ending the lab says so.
 
 #[path = "common/chromium.rs"]
 mod chromium;
@@ -17,7 +18,10 @@ use fantoccini::key::Key;
 use rosette::auth::Role;
 use rosette::validate::{Email, Slug};
 
-on_both_engines!(a_learner_works_in_the_terminal_passes_the_checks_and_finds_the_badge);
+on_both_engines!(
+    a_learner_works_in_the_terminal_passes_the_checks_and_finds_the_badge,
+    a_lab_near_its_time_limit_warns_and_ending_it_says_so,
+);
 
 async fn a_learner_works_in_the_terminal_passes_the_checks_and_finds_the_badge(app: TestApp) {
     let slug = Slug::parse("northwind").unwrap();
@@ -85,6 +89,58 @@ async fn a_learner_works_in_the_terminal_passes_the_checks_and_finds_the_badge(a
     );
     assert_eq!(browser.text("#credential-name").await, "Hello Lab");
     browser.screenshot("lab-badge").await;
+    browser.close().await;
+}
+
+async fn a_lab_near_its_time_limit_warns_and_ending_it_says_so(app: TestApp) {
+    let (org, author) = common::labs::org_with_hello_track(&app).await;
+    // The hello track again, with three minutes to do it in.
+    let dir = common::labs::hello_track(&app, "quick-lab", "");
+    let yaml = std::fs::read_to_string(dir.join("track.yaml")).unwrap();
+    std::fs::write(
+        dir.join("track.yaml"),
+        yaml.replace("time_limit: 2h", "time_limit: 3m"),
+    )
+    .unwrap();
+    let track = labs::track::Track::load(&dir).unwrap();
+    rosette::lab::import(app.state.db(), &org.id, &track, None)
+        .await
+        .unwrap();
+    let body = serde_json::json!({"learner": {"email": "ada@example.org"}});
+    let (status, session) = app
+        .post(&author, "/api/v1/tracks/quick-lab/sessions", body)
+        .await;
+    assert_eq!(status, 201, "{session}");
+
+    let browser = Chromium::start(&app.url).await;
+    let link = session["learner_url"].as_str().unwrap();
+    browser.open(link.strip_prefix(&app.url).unwrap()).await;
+    wait_for_text(&browser, "#lab-countdown", "the lab ends soon").await;
+    let countdown = browser.find("#lab-countdown").await;
+    let class = countdown.attr("class").await.unwrap().unwrap_or_default();
+    assert!(class.contains("warning"), "{class}");
+    let left = countdown.text().await.unwrap();
+    assert!(
+        left.starts_with("2:5") || left.starts_with("3:00"),
+        "{left}"
+    );
+
+    browser.click("#lab-end").await;
+    browser.client.accept_alert().await.unwrap();
+    wait_for_text(
+        &browser,
+        "#lab-ended",
+        "ended before the track was finished",
+    )
+    .await;
+    assert!(
+        browser
+            .find("#lab-check")
+            .await
+            .is_displayed()
+            .await
+            .is_ok_and(|shown| !shown)
+    );
     browser.close().await;
 }
 

@@ -256,6 +256,21 @@ async fn the_learner_side_refuses_strangers_other_sites_and_other_sessions(app: 
     assert!(refused.is_err());
     let refused = connect(&app, &path, &other_cookie, &app.url).await;
     assert!(refused.is_err());
+    // Eight tabs may show one terminal; a ninth is refused, and a closed one frees its place.
+    let mut open = Vec::new();
+    for _ in 0..8 {
+        open.push(connect(&app, &path, &cookie, &app.url).await.unwrap());
+    }
+    assert!(connect(&app, &path, &cookie, &app.url).await.is_err());
+    open.pop().unwrap().close(None).await.unwrap();
+    let started = tokio::time::Instant::now();
+    while connect(&app, &path, &cookie, &app.url).await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the place was not freed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     for session in [&first, &second] {
         let id = session["id"].as_str().unwrap();

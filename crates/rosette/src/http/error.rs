@@ -93,6 +93,11 @@ impl ApiError {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", detail)
     }
 
+    /// 429: too many at once (the detail says of what).
+    pub fn too_many(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", detail)
+    }
+
     /// 503: this server cannot do it now, for the reason given (a missing system component).
     pub fn unavailable(detail: impl Into<String>) -> Self {
         Self::new(

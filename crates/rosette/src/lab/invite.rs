@@ -9,7 +9,6 @@ use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use lettre::Message;
-use lettre::message::Mailbox;
 use serde_json::json;
 use sqlx::Row;
 
@@ -72,12 +71,7 @@ pub async fn send(state: &AppState, job: &Job) -> anyhow::Result<()> {
     };
     let email: String = row.get("learner_email");
     let name: Option<String> = row.get("learner_name");
-    let to: Mailbox = match &name {
-        Some(n) => format!("{n} <{email}>")
-            .parse()
-            .or_else(|_| email.parse())?,
-        None => email.parse()?,
-    };
+    let to = crate::email::mailbox(&email, name.as_deref())?;
     let url = format!("{}{JOIN_PATH}{secret}", state.public_url());
     let title: String = row.get("title");
     let org: String = row.get("org");

@@ -27,7 +27,7 @@ use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::session::{self, SessionView};
-use super::terminal::{Hub, Output};
+use super::terminal::{Hub, MAX_CONNECTIONS, Output};
 use crate::auth::secret_hash;
 use crate::http::{ApiError, AppState};
 use crate::web::session::{cookie, same_secret, set_cookie};
@@ -286,10 +286,18 @@ async fn terminal(
         query.cols.unwrap_or(WindowSize::DEFAULT.cols),
     );
     let hub = session::terminal(&state, &org_id, &id, size).await?;
+    let connection = hub.connect().ok_or_else(|| {
+        ApiError::too_many(format!(
+            "this lab's terminal is open in {MAX_CONNECTIONS} places already; close one"
+        ))
+    })?;
     Ok(upgrade
         .max_message_size(MAX_INPUT_BYTES)
         .max_frame_size(MAX_INPUT_BYTES)
-        .on_upgrade(move |socket| pump(socket, hub, state, org_id, id)))
+        .on_upgrade(move |socket| async move {
+            pump(socket, hub, state, org_id, id).await;
+            drop(connection);
+        }))
 }
 
 /// `scheme://host[:port]` of a URL.

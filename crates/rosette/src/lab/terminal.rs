@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use labs::sandbox::{As, Sandbox, SandboxError, WindowSize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,6 +21,8 @@ pub const SCROLLBACK_BYTES: usize = 64 * 1024;
 const OUTPUT_QUEUE: usize = 256;
 /// How many keystroke messages may wait for the shell.
 const INPUT_QUEUE: usize = 64;
+/// How many browser connections one terminal takes at once (tabs, devices).
+pub const MAX_CONNECTIONS: usize = 8;
 
 /// What a hub tells its connections.
 #[derive(Debug, Clone)]
@@ -45,6 +47,17 @@ pub struct Hub {
     output: broadcast::Sender<Output>,
     scrollback: Mutex<VecDeque<u8>>,
     ended: AtomicBool,
+    connections: std::sync::Arc<AtomicUsize>,
+}
+
+/// One browser's hold on a terminal; the place is freed when it is dropped.
+#[derive(Debug)]
+pub struct Connection(std::sync::Arc<AtomicUsize>);
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Hub {
@@ -61,6 +74,7 @@ impl Hub {
             output,
             scrollback: Mutex::new(VecDeque::with_capacity(4096)),
             ended: AtomicBool::new(false),
+            connections: std::sync::Arc::default(),
         });
 
         // Keystrokes and sizes to the shell. The task owns the terminal's input, so the shell
@@ -103,6 +117,13 @@ impl Hub {
     /// Whether the shell has gone.
     pub fn ended(&self) -> bool {
         self.ended.load(Ordering::SeqCst)
+    }
+
+    /// A place for one more browser, unless [`MAX_CONNECTIONS`] are connected.
+    pub fn connect(&self) -> Option<Connection> {
+        let taken = self.connections.fetch_add(1, Ordering::SeqCst);
+        let connection = Connection(self.connections.clone());
+        (taken < MAX_CONNECTIONS).then_some(connection)
     }
 
     /// A new connection: the scrollback to show first, and what comes after it, with
