@@ -43,6 +43,10 @@ async fn a_track_is_imported_then_versioned_only_when_it_changes(app: TestApp) {
         .expect("the inline achievement was made");
     assert_eq!(achievement.name, "Linux Essentials");
     assert!(!achievement.skills.is_empty());
+    // It starts with a badge drawn by the designer, which the author may change.
+    assert!(achievement.image_type.is_some());
+    let design = achievement.design.as_ref().expect("a designed image");
+    assert_eq!(design.text, "Linux Essentials");
 
     let again = lab::import(db, &org.id, &track, None).await.unwrap();
     assert_eq!(again.change, Change::Unchanged);

@@ -23,7 +23,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::achievement::{self, AchievementChanges, NewAchievement, Skill};
+use crate::achievement::designer::{Colour, Design, Icon, MAX_TEXT_CHARS, Shape};
+use crate::achievement::{self, AchievementChanges, Artwork, NewAchievement, Skill};
 use crate::db::{Db, hex, new_id, now_ms};
 use crate::issuer;
 
@@ -386,6 +387,45 @@ fn skills(inline: &InlineAchievement) -> Vec<Skill> {
         .collect()
 }
 
+/// The badge a track's inline achievement starts with, drawn by the designer: a terminal on
+/// a hexagon, its colour picked from the name, the name on the ribbon. Authors may redesign
+/// it; later imports leave the image alone.
+fn lab_design(name: &str) -> Design {
+    const COLOURS: [(&str, &str); 6] = [
+        ("#2563eb", "#1e3a8a"),
+        ("#0d9488", "#134e4a"),
+        ("#7c3aed", "#4c1d95"),
+        ("#db2777", "#831843"),
+        ("#ea580c", "#7c2d12"),
+        ("#16a34a", "#14532d"),
+    ];
+    let pick = name.bytes().map(usize::from).sum::<usize>() % COLOURS.len();
+    let (primary, secondary) = COLOURS[pick];
+    let mut text = String::new();
+    for word in name.split_whitespace() {
+        let longer = if text.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{text} {word}")
+        };
+        if longer.chars().count() > MAX_TEXT_CHARS {
+            break;
+        }
+        text = longer;
+    }
+    if text.is_empty() {
+        text = name.chars().take(MAX_TEXT_CHARS).collect();
+    }
+    Design {
+        shape: Shape::Hexagon,
+        primary: Colour::parse(primary).unwrap_or_else(|_| unreachable!("a valid colour")),
+        secondary: Colour::parse(secondary).unwrap_or_else(|_| unreachable!("a valid colour")),
+        icon: Icon::Terminal,
+        text,
+        subtitle: Some("Hands-on lab".into()),
+    }
+}
+
 fn new_achievement(issuer_id: String, inline: &InlineAchievement) -> NewAchievement {
     NewAchievement {
         issuer_id,
@@ -397,7 +437,7 @@ fn new_achievement(issuer_id: String, inline: &InlineAchievement) -> NewAchievem
         tags: inline.tags.clone(),
         points: i64::from(inline.points),
         valid_for_days: inline.valid_for_days.map(i64::from),
-        artwork: None,
+        artwork: Some(Artwork::Designed(lab_design(&inline.name))),
     }
 }
 
@@ -425,4 +465,19 @@ async fn follow(
         .await
         .map_err(|e| ImportError::Invalid(format!("the track's achievement: {e}")))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod design_tests {
+    use super::lab_design;
+
+    #[test]
+    fn a_track_badge_carries_as_much_of_the_name_as_fits_in_whole_words() {
+        let design = lab_design("Linux essentials: files, permissions and processes");
+        assert_eq!(design.text, "Linux essentials: files,");
+        assert_eq!(lab_design("Git").text, "Git");
+        let long = lab_design("Supercalifragilisticexpialidocious-badge");
+        assert_eq!(long.text.chars().count(), super::MAX_TEXT_CHARS);
+        assert_eq!(lab_design("Git").primary, lab_design("Git").primary);
+    }
 }
