@@ -65,6 +65,30 @@ pub struct Settings {
     /// Log format.
     #[serde(default)]
     pub log_format: LogFormat,
+    /// Lab sessions.
+    #[serde(default)]
+    pub labs: LabSettings,
+}
+
+/// What this server gives lab sessions.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabSettings {
+    /// How many lab sessions this server runs at once; one more is refused (503) until one
+    /// ends.
+    #[serde(default = "default_max_sessions")]
+    pub max_sessions: usize,
+}
+
+impl Default for LabSettings {
+    fn default() -> Self {
+        Self {
+            max_sessions: default_max_sessions(),
+        }
+    }
+}
+
+fn default_max_sessions() -> usize {
+    100
 }
 
 /// Overrides given on the command line.
@@ -176,6 +200,8 @@ struct PartialSettings {
     smtp: Option<SmtpSettings>,
     #[serde(default)]
     log_format: LogFormat,
+    #[serde(default)]
+    labs: LabSettings,
 }
 
 impl PartialSettings {
@@ -188,6 +214,7 @@ impl PartialSettings {
             master_key: self.master_key,
             smtp: self.smtp,
             log_format: self.log_format,
+            labs: self.labs,
         }
     }
 }
@@ -233,6 +260,7 @@ mod tests {
             ("ROSETTE_LOG_FORMAT", "json"),
             ("ROSETTE_SMTP__HOST", "mail.example.org"),
             ("ROSETTE_SMTP__FROM", "Badges <badges@example.org>"),
+            ("ROSETTE_LABS__MAX_SESSIONS", "12"),
         ]);
         let settings = Settings::load_with(&flags_for(&dir), vars).unwrap();
         assert_eq!(settings.listen.to_string(), "127.0.0.1:9123");
@@ -243,6 +271,7 @@ mod tests {
         assert_eq!(settings.public_url, "https://badges.example.org");
         assert_eq!(settings.log_format, LogFormat::Json);
         assert_eq!(settings.smtp.unwrap().host, "mail.example.org");
+        assert_eq!(settings.labs.max_sessions, 12);
     }
 
     #[test]
@@ -256,5 +285,6 @@ mod tests {
         assert_eq!(settings.public_url, "http://127.0.0.1:9200");
         assert!(settings.database_url().starts_with("sqlite://"));
         assert!(settings.smtp.is_none());
+        assert_eq!(settings.labs.max_sessions, 100);
     }
 }

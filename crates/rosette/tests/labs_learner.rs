@@ -250,6 +250,8 @@ async fn the_learner_side_refuses_strangers_other_sites_and_other_sessions(app: 
     )
     .await;
     assert_eq!(status, 403, "one session's token worked for another");
+    let (status, problem) = post(&app, &format!("{path}/finish"), &cookie, Some(&csrf)).await;
+    assert_eq!(status, 404, "{problem}");
 
     // The terminal opens only from this server's pages, and only with the session's cookie.
     let refused = connect(&app, &path, &cookie, "https://evil.example").await;

@@ -302,3 +302,39 @@ async fn taking_a_track_again_renews_only_an_expiring_award(app: TestApp) {
     let (_, new_award) = app.get(&author, &path(&new)).await;
     assert_eq!(new_award["status"], "active");
 }
+
+/// A server that may run one session at a time (`labs.max_sessions = 1`), on `backend`.
+async fn server_of_one_session(backend: common::Backend) {
+    let app = common::spawn_with(backend, |s| s.labs.max_sessions = 1).await;
+    let (_, author) = setup(&app).await;
+    let first = start(&app, &author).await;
+    let body = json!({"learner": {"email": "bob@example.org"}});
+    let (status, problem) = app
+        .post(&author, "/api/v1/tracks/hello-lab/sessions", body.clone())
+        .await;
+    assert_eq!(status, 503, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("labs.max_sessions"),
+        "{problem}"
+    );
+    // Refused, it left nothing behind; once the first has ended, there is room again.
+    assert_eq!(post(&app, &author, &first, "end").await.0, 200);
+    let (status, second) = app
+        .post(&author, "/api/v1/tracks/hello-lab/sessions", body)
+        .await;
+    assert_eq!(status, 201, "{second}");
+    assert_eq!(post(&app, &author, &second, "end").await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_runs_at_most_its_number_of_sessions_on_sqlite() {
+    server_of_one_session(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_runs_at_most_its_number_of_sessions_on_postgres() {
+    server_of_one_session(common::Backend::Postgres).await;
+}

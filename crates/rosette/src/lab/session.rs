@@ -38,7 +38,27 @@ use crate::validate::Email;
 #[derive(Default)]
 pub struct Registry {
     live: std::sync::Mutex<HashMap<String, Arc<Live>>>,
+    /// Sessions running or starting, against `labs.max_sessions`.
+    taken: Arc<std::sync::atomic::AtomicUsize>,
     sandboxes: OnceLock<Result<Arc<Namespaces>, String>>,
+}
+
+/// A place taken for a session that is starting; given back when dropped, unless the
+/// session started, which gives it back when it leaves the registry.
+struct Place(Option<Arc<std::sync::atomic::AtomicUsize>>);
+
+impl Place {
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        if let Some(taken) = &self.0 {
+            taken.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
 }
 
 impl std::fmt::Debug for Registry {
@@ -79,7 +99,24 @@ impl Registry {
     }
 
     fn remove(&self, id: &str) -> Option<Arc<Live>> {
-        self.live.lock().ok()?.remove(id)
+        let removed = self.live.lock().ok()?.remove(id);
+        if removed.is_some() {
+            self.taken.fetch_sub(1, Ordering::SeqCst);
+        }
+        removed
+    }
+
+    /// A place for one more session, unless `max` run or are starting.
+    fn take_place(&self, max: usize) -> Result<Place, ApiError> {
+        let taken = self.taken.fetch_add(1, Ordering::SeqCst);
+        let place = Place(Some(self.taken.clone()));
+        if taken >= max {
+            return Err(ApiError::unavailable(format!(
+                "this server runs as many lab sessions as it may ({max}, the setting \
+                 labs.max_sessions); try again when one has ended"
+            )));
+        }
+        Ok(place)
     }
 }
 
@@ -321,6 +358,9 @@ pub async fn start(
     email_link: bool,
 ) -> Result<SessionView, ApiError> {
     let sandboxes = state.lab_sessions().sandboxes()?;
+    let place = state
+        .lab_sessions()
+        .take_place(state.settings().labs.max_sessions)?;
     let org_id = &caller.org_id;
     let row = sqlx::query(
         "SELECT t.id AS track_id, v.id AS version_id, v.manifest, v.files FROM tracks t \
@@ -426,6 +466,7 @@ pub async fn start(
         activity_stored: AtomicI64::new(0),
     });
     state.lab_sessions().insert(&id, live);
+    place.keep();
     tracing::info!(lab.session = %id, track.slug = %slug, "lab session started");
     let mut view = load(state, org_id, &id).await?.view();
     view.learner_url = Some(format!("{}{JOIN_PATH}{access}", state.public_url()));

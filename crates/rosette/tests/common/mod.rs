@@ -62,6 +62,7 @@ pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings))
         master_key: Some("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=".into()),
         smtp: None,
         log_format: LogFormat::Text,
+        labs: Default::default(),
     };
     configure(&mut settings);
     let state = rosette::server::prepare(settings)
