@@ -101,6 +101,24 @@ async fn invalid_issuers_are_refused_field_by_field(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
+    // JSON sent as something else is refused for its media type.
+    let response = app
+        .client
+        .post(app.at("/api/v1/issuers"))
+        .bearer_auth(&org.token)
+        .header("content-type", "text/plain")
+        .body(acme().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+    let problem: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("application/json")
+    );
     let (_, list) = app.get(&org.token, "/api/v1/issuers").await;
     assert!(
         list["items"].as_array().unwrap().is_empty(),

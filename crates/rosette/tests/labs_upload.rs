@@ -329,7 +329,7 @@ async fn bodies_that_are_not_archives_or_too_large_are_refused(app: TestApp) {
     let archive = tgz_of(&shipped("linux-basics"));
 
     let json = upload(&app, token, "", "application/json", archive.clone()).await;
-    assert_refused(&json, 400, "application/gzip");
+    assert_refused(&json, 415, "application/gzip");
     let zip = upload(
         &app,
         token,

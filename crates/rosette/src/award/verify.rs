@@ -59,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         (status = 200, description = "The verification report", body = crate::openapi::Report),
         (status = 400, response = crate::openapi::BadRequest),
         (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
     )
 )]
 async fn verify(State(state): State<AppState>, request: Request) -> Result<Json<Report>, ApiError> {
@@ -167,7 +168,7 @@ async fn read_input(state: &AppState, request: Request) -> Result<Vec<u8>, ApiEr
             Ok(bytes.to_vec())
         }
         t if t.ends_with("+json") => Ok(read_body(state, request).await?.to_vec()),
-        _ => Err(ApiError::bad_request(
+        _ => Err(ApiError::unsupported_media_type(
             "send a credential as application/json, a VC-JWT as text/plain or \
              application/jwt, or an image as multipart/form-data in a field named file",
         )),

@@ -93,6 +93,16 @@ impl ApiError {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", detail)
     }
 
+    /// 415: the body is of a media type this endpoint does not take (the detail names those
+    /// it does).
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            detail,
+        )
+    }
+
     /// 429: too many at once (the detail says of what).
     pub fn too_many(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests", detail)
@@ -178,7 +188,7 @@ impl From<axum::extract::rejection::JsonRejection> for ApiError {
                 Self::bad_request(format!("the body is not valid JSON: {}", body_text(e)))
             }
             R::MissingJsonContentType(_) => {
-                Self::bad_request("the request needs Content-Type: application/json")
+                Self::unsupported_media_type("the request needs Content-Type: application/json")
             }
             R::BytesRejection(_) => Self::too_large("the body is larger than allowed"),
             _ => Self::bad_request(rejection.body_text()),

@@ -86,11 +86,11 @@ pub struct Learner {
     security(("api_token" = [])),
     responses(
         (status = 201, description = "The session", body = SessionView),
-        (status = 400, response = crate::openapi::BadRequest),
+        crate::openapi::BodyErrors,
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
-        (status = 422, response = crate::openapi::Invalid),
+        (status = 503, response = crate::openapi::Unavailable),
     )
 )]
 async fn start_session(
@@ -358,6 +358,7 @@ pub struct ImportResponse {
         (status = 401, response = crate::openapi::Unauthorized),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 413, response = crate::openapi::TooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, response = crate::openapi::Invalid),
     )
 )]
@@ -389,7 +390,7 @@ async fn read_archive(state: &AppState, request: Request) -> Result<Bytes, ApiEr
     let media_type = crate::http::media_type(request.headers());
     let essence = media_type.as_str();
     if !ARCHIVE_TYPES.contains(&essence) {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::unsupported_media_type(
             "send the track as an archive: a gzip-compressed tar as application/gzip, or a tar \
              as application/x-tar",
         ));

@@ -27,8 +27,8 @@ use crate::http::{ApiError, AppState};
 pub use reading::example_body;
 pub use schemas::{
     BadRequest, BodyErrors, Conflict, Credential, DesignerOptions, Forbidden, Invalid,
-    IssuerDocument, NotFound, PROBLEM_JSON, Problem, Report, TooLarge, Unauthorized,
-    VerificationCheck, VerifyForm,
+    IssuerDocument, NotFound, PROBLEM_JSON, Problem, Report, TooLarge, Unauthorized, Unavailable,
+    UnsupportedMediaType, VerificationCheck, VerifyForm,
 };
 
 /// The name the operations use for the bearer token scheme.
@@ -47,7 +47,17 @@ const CACHE: &str = "public, max-age=3600";
     ),
     components(
         schemas(Problem),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, Invalid)
+        responses(
+            BadRequest,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            Conflict,
+            TooLarge,
+            UnsupportedMediaType,
+            Unavailable,
+            Invalid
+        )
     ),
     modifiers(&ApiTokenScheme),
     tags(

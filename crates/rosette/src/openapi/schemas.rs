@@ -74,11 +74,14 @@ problem_responses! {
     NotFound = "There is no such thing in the token's organization";
     Conflict = "The request conflicts with what is stored";
     TooLarge = "The body is larger than the endpoint reads";
+    UnsupportedMediaType = "The body's Content-Type is not one the endpoint takes";
+    Unavailable = "This server cannot do it now; the detail says why";
     Invalid = "Fields are invalid; `errors` points at each";
 }
 
 /// The answers of every operation that reads a JSON body: 400 when it is not JSON, 413 when
-/// it is too large, 422 when its fields are invalid (each named by a pointer).
+/// it is too large, 415 when it is sent as another media type, 422 when its fields are
+/// invalid (each named by a pointer).
 pub struct BodyErrors;
 
 impl IntoResponses for BodyErrors {
@@ -86,6 +89,7 @@ impl IntoResponses for BodyErrors {
         [
             ("400", BadRequest::response().0),
             ("413", TooLarge::response().0),
+            ("415", UnsupportedMediaType::response().0),
             ("422", Invalid::response().0),
         ]
         .into_iter()
