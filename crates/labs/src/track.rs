@@ -1350,7 +1350,7 @@ fn too_large(what: &str, bytes: u64, max: u64) -> String {
 }
 
 /// Writes a duration the way authors write them, such as `1h30m`.
-fn format_duration(duration: Duration) -> String {
+pub fn format_duration(duration: Duration) -> String {
     let total = duration.as_secs();
     let parts = [
         (total / 3600, 'h'),

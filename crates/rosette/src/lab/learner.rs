@@ -172,10 +172,7 @@ async fn page(
             page_error(e)
         }
     })?;
-    let view = session::get(&state, &org_id, &id)
-        .await
-        .map_err(page_error)?;
-    let title = session::track_title(&state, &org_id, &id)
+    let (view, title) = session::get_titled(&state, &org_id, &id)
         .await
         .map_err(page_error)?;
     let challenges: Vec<_> = view

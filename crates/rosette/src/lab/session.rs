@@ -120,23 +120,24 @@ impl Registry {
     }
 }
 
-/// What sessions read of a track version (written by the import).
+/// What sessions (and the track's page) read of a track version (written by the import).
 #[derive(Debug, Clone, Deserialize)]
-struct Manifest {
-    skipping_allowed: bool,
-    time_limit_seconds: Option<u64>,
-    idle_timeout_seconds: u64,
-    limits: Limits,
-    network: Network,
+pub(crate) struct Manifest {
+    pub(crate) skipping_allowed: bool,
+    pub(crate) time_limit_seconds: Option<u64>,
+    pub(crate) idle_timeout_seconds: u64,
+    pub(crate) limits: Limits,
+    pub(crate) network: Network,
     setup: Option<String>,
     cleanup: Option<String>,
-    challenges: Vec<ChallengeManifest>,
+    pub(crate) challenges: Vec<ChallengeManifest>,
 }
 
+/// One challenge of a version's manifest.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct ChallengeManifest {
+pub(crate) struct ChallengeManifest {
     slug: String,
-    title: String,
+    pub(crate) title: String,
     teaser: Option<String>,
     hints: Vec<String>,
     assignment: String,
@@ -242,12 +243,14 @@ struct Stored {
     started_at: i64,
     last_activity_at: i64,
     manifest: Manifest,
+    /// The version's title.
+    title: String,
 }
 
 const SELECT: &str = "SELECT s.id, s.org_id, t.slug, v.number, \
      t.achievement_id, s.learner_email, s.learner_name, s.status, s.current_challenge, \
-     s.progress, s.award_id, s.end_reason, s.started_at, s.last_activity_at, v.manifest \
-     FROM lab_sessions s JOIN tracks t ON t.id = s.track_id \
+     s.progress, s.award_id, s.end_reason, s.started_at, s.last_activity_at, v.manifest, \
+     v.title FROM lab_sessions s JOIN tracks t ON t.id = s.track_id \
      JOIN track_versions v ON v.id = s.version_id";
 
 fn read_row(row: &sqlx::any::AnyRow) -> Result<Stored, ApiError> {
@@ -274,6 +277,7 @@ fn read_row(row: &sqlx::any::AnyRow) -> Result<Stored, ApiError> {
             .get::<Option<i64>, _>("last_activity_at")
             .unwrap_or_else(|| row.get("started_at")),
         manifest,
+        title: row.get("title"),
     })
 }
 
@@ -505,18 +509,14 @@ pub fn learner_caller(org_id: &str, id: &str) -> Caller {
     }
 }
 
-/// The track's title for a session's page.
-pub async fn track_title(state: &AppState, org_id: &str, id: &str) -> Result<String, ApiError> {
-    let row = sqlx::query(
-        "SELECT v.title FROM lab_sessions s JOIN track_versions v ON v.id = s.version_id \
-         WHERE s.org_id = $1 AND s.id = $2",
-    )
-    .bind(org_id)
-    .bind(id)
-    .fetch_optional(&state.db().pool)
-    .await?
-    .ok_or_else(|| ApiError::not_found("lab session"))?;
-    Ok(row.get("title"))
+/// Reads a session of the organization for its page, with its track version's title.
+pub async fn get_titled(
+    state: &AppState,
+    org_id: &str,
+    id: &str,
+) -> Result<(SessionView, String), ApiError> {
+    let session = load(state, org_id, id).await?;
+    Ok((session.view(), session.title))
 }
 
 /// The session's terminal: the shell already open, or a new one of `size`.

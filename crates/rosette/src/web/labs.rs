@@ -13,6 +13,7 @@ use std::collections::hash_map::Entry;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use labs::sandbox::Network;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -25,7 +26,8 @@ use super::templates::render;
 use crate::auth::Role;
 use crate::http::{ApiError, AppState};
 use crate::lab::archive::{self, MAX_ARCHIVE_BYTES, UploadError};
-use crate::lab::{self, Change, TrackSummary, session};
+use crate::lab::session::{self, Manifest};
+use crate::lab::{self, Change, TrackSummary};
 use crate::validate::{self, Email};
 use crate::{achievement, issuer};
 
@@ -62,29 +64,6 @@ struct TrackRow {
 struct IssuerOption {
     id: String,
     name: String,
-}
-
-/// What sessions read of a version, as far as these pages show it (the import writes it).
-#[derive(Debug, Default, Deserialize)]
-struct Manifest {
-    time_limit_seconds: Option<u64>,
-    idle_timeout_seconds: u64,
-    skipping_allowed: bool,
-    network: String,
-    limits: Limits,
-    challenges: Vec<ChallengeManifest>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Limits {
-    memory_mib: u64,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-struct ChallengeManifest {
-    slug: String,
-    title: String,
-    teaser: Option<String>,
 }
 
 /// The settings of a version, as sentences.
@@ -479,9 +458,9 @@ fn challenge_titles(manifest: &Manifest) -> Vec<String> {
 }
 
 fn settings(manifest: &Manifest) -> Settings {
-    let network = match manifest.network.as_str() {
-        "loopback" => "its own loopback only, for servers the learner starts",
-        _ => "none",
+    let network = match manifest.network {
+        Network::Loopback => "its own loopback only, for servers the learner starts",
+        Network::None => "none",
     };
     Settings {
         time_limit: manifest
@@ -500,14 +479,7 @@ fn settings(manifest: &Manifest) -> Settings {
 
 /// Seconds as `track.yaml` writes durations: `1h30m`, `20m`, `90s` as `1m30s`.
 fn duration(seconds: u64) -> String {
-    let (hours, minutes, seconds) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    let parts = [(hours, "h"), (minutes, "m"), (seconds, "s")];
-    let text: String = parts
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, unit)| format!("{n}{unit}"))
-        .collect();
-    if text.is_empty() { "0s".into() } else { text }
+    labs::track::format_duration(std::time::Duration::from_secs(seconds))
 }
 
 fn memory(mib: u64) -> String {
